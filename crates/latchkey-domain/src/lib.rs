@@ -1,0 +1,16 @@
+//! The domain model every other Latchkey crate shares: users and their validation, password
+//! hashing, the events around account creation, and the storage traits that persistence
+//! implements. Nothing here knows about HTTP or SQL.
+
+pub mod accounts;
+pub mod error;
+pub mod memory;
+pub mod password;
+pub mod store;
+pub mod user;
+
+pub use accounts::{Accounts, UserCreated};
+pub use error::{AccountError, StoreError};
+pub use password::PasswordHasher;
+pub use store::{BlacklistOutcome, OpaqueKeyRecord, OpaqueKeyStore, OutstandingToken, RefreshTokenStore, UserStore};
+pub use user::{NewUser, User, UserId};

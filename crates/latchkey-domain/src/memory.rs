@@ -1,0 +1,169 @@
+//! An in-memory implementation of every storage trait, for tests, examples and services that
+//! keep their users elsewhere. It honours the same uniqueness rules as the SQL stores.
+
+use crate::error::StoreError;
+use crate::store::{BlacklistOutcome, OpaqueKeyRecord, OpaqueKeyStore, OutstandingToken, RefreshTokenStore, UserStore};
+use crate::user::{NewUser, User, UserId};
+use chrono::NaiveDateTime;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Mutex, MutexGuard};
+
+#[derive(Default)]
+struct State {
+    users: BTreeMap<i64, User>,
+    outstanding: HashMap<String, OutstandingToken>,
+    blacklisted: HashSet<String>,
+    keys: HashMap<UserId, OpaqueKeyRecord>,
+}
+
+/// Users, refresh tokens and opaque keys in one mutex.
+#[derive(Default)]
+pub struct MemoryStore {
+    state: Mutex<State>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock leaves plain data behind, still consistent per entry.
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Every stored opaque-key record (what a database dump would show).
+    pub fn key_records(&self) -> Vec<OpaqueKeyRecord> {
+        self.lock().keys.values().cloned().collect()
+    }
+}
+
+impl UserStore for MemoryStore {
+    fn create_user(&self, user: NewUser) -> Result<User, StoreError> {
+        let mut state = self.lock();
+        if state.users.values().any(|u| u.username == user.username) {
+            return Err(StoreError::Conflict("username".into()));
+        }
+        let id = state.users.keys().next_back().map_or(1, |last| last + 1);
+        let stored = User {
+            id: UserId(id),
+            username: user.username,
+            email: user.email,
+            password_hash: user.password_hash,
+            is_active: user.is_active,
+            is_staff: user.is_staff,
+            is_superuser: user.is_superuser,
+            date_joined: user.date_joined,
+            last_login: None,
+        };
+        state.users.insert(id, stored.clone());
+        Ok(stored)
+    }
+
+    fn find_user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
+        Ok(self.lock().users.values().find(|u| u.username == username).cloned())
+    }
+
+    fn find_user_by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        Ok(self.lock().users.get(&id.0).cloned())
+    }
+
+    fn set_password_hash(&self, id: UserId, password_hash: &str) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        let user = state.users.get_mut(&id.0).ok_or(StoreError::NotFound)?;
+        user.password_hash = password_hash.to_owned();
+        Ok(())
+    }
+
+    fn set_active(&self, id: UserId, active: bool) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        let user = state.users.get_mut(&id.0).ok_or(StoreError::NotFound)?;
+        user.is_active = active;
+        Ok(())
+    }
+}
+
+impl RefreshTokenStore for MemoryStore {
+    fn record_outstanding(&self, token: &OutstandingToken) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        if state.outstanding.contains_key(&token.jti) {
+            return Err(StoreError::Conflict("jti".into()));
+        }
+        state.outstanding.insert(token.jti.clone(), token.clone());
+        Ok(())
+    }
+
+    fn is_blacklisted(&self, jti: &str) -> Result<bool, StoreError> {
+        Ok(self.lock().blacklisted.contains(jti))
+    }
+
+    fn blacklist(&self, token: &OutstandingToken) -> Result<BlacklistOutcome, StoreError> {
+        let mut state = self.lock();
+        state.outstanding.entry(token.jti.clone()).or_insert_with(|| token.clone());
+        Ok(if state.blacklisted.insert(token.jti.clone()) {
+            BlacklistOutcome::Blacklisted
+        } else {
+            BlacklistOutcome::AlreadyBlacklisted
+        })
+    }
+
+    fn rotate(
+        &self,
+        old: &OutstandingToken,
+        new: &OutstandingToken,
+        blacklist_old: bool,
+    ) -> Result<BlacklistOutcome, StoreError> {
+        let mut state = self.lock();
+        if state.blacklisted.contains(&old.jti) {
+            return Ok(BlacklistOutcome::AlreadyBlacklisted);
+        }
+        if blacklist_old {
+            state.outstanding.entry(old.jti.clone()).or_insert_with(|| old.clone());
+            state.blacklisted.insert(old.jti.clone());
+        }
+        state.outstanding.insert(new.jti.clone(), new.clone());
+        Ok(BlacklistOutcome::Blacklisted)
+    }
+
+    fn flush_expired(&self, now: NaiveDateTime) -> Result<u64, StoreError> {
+        let mut state = self.lock();
+        let expired: Vec<String> =
+            state.outstanding.values().filter(|t| t.expires_at <= now).map(|t| t.jti.clone()).collect();
+        for jti in &expired {
+            state.outstanding.remove(jti);
+            state.blacklisted.remove(jti);
+        }
+        Ok(expired.len() as u64)
+    }
+}
+
+impl OpaqueKeyStore for MemoryStore {
+    fn key_for_user(&self, user_id: UserId) -> Result<Option<OpaqueKeyRecord>, StoreError> {
+        Ok(self.lock().keys.get(&user_id).cloned())
+    }
+
+    fn find_key_by_digest(&self, digest: &str) -> Result<Option<(OpaqueKeyRecord, User)>, StoreError> {
+        let state = self.lock();
+        let Some(record) = state.keys.values().find(|r| r.digest == digest) else {
+            return Ok(None);
+        };
+        Ok(state.users.get(&record.user_id.0).map(|user| (record.clone(), user.clone())))
+    }
+
+    fn put_key(&self, record: &OpaqueKeyRecord) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        if !state.users.contains_key(&record.user_id.0) {
+            return Err(StoreError::NotFound);
+        }
+        state.keys.insert(record.user_id, record.clone());
+        Ok(())
+    }
+
+    fn insert_key_if_absent(&self, record: &OpaqueKeyRecord) -> Result<OpaqueKeyRecord, StoreError> {
+        let mut state = self.lock();
+        if !state.users.contains_key(&record.user_id.0) {
+            return Err(StoreError::NotFound);
+        }
+        Ok(state.keys.entry(record.user_id).or_insert_with(|| record.clone()).clone())
+    }
+}

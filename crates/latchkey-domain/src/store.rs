@@ -1,0 +1,75 @@
+//! The storage traits the token schemes and the server need. They are synchronous on purpose:
+//! every real backend (Diesel, a file, a map) blocks, and callers in async code run them on a
+//! blocking pool. All are object-safe so a deployment can hold them as `Arc<dyn …>`.
+
+use crate::error::StoreError;
+use crate::user::{NewUser, User, UserId};
+use chrono::NaiveDateTime;
+
+pub trait UserStore: Send + Sync {
+    /// Inserts a user; a taken username is `StoreError::Conflict`.
+    fn create_user(&self, user: NewUser) -> Result<User, StoreError>;
+    fn find_user_by_username(&self, username: &str) -> Result<Option<User>, StoreError>;
+    fn find_user_by_id(&self, id: UserId) -> Result<Option<User>, StoreError>;
+    fn set_password_hash(&self, id: UserId, password_hash: &str) -> Result<(), StoreError>;
+    fn set_active(&self, id: UserId, active: bool) -> Result<(), StoreError>;
+}
+
+/// A refresh token that was issued (simplejwt's `OutstandingToken`), identified by its `jti`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutstandingToken {
+    pub jti: String,
+    /// `None` when the token names no existing user (crafted tokens can be blacklisted too).
+    pub user_id: Option<UserId>,
+    pub created_at: Option<NaiveDateTime>,
+    pub expires_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlacklistOutcome {
+    Blacklisted,
+    /// The token was on the blacklist already: another request got there first.
+    AlreadyBlacklisted,
+}
+
+/// Outstanding and blacklisted refresh tokens.
+pub trait RefreshTokenStore: Send + Sync {
+    /// Records a freshly issued refresh token.
+    fn record_outstanding(&self, token: &OutstandingToken) -> Result<(), StoreError>;
+    fn is_blacklisted(&self, jti: &str) -> Result<bool, StoreError>;
+    /// Puts a token on the blacklist, recording it as outstanding first when it was not
+    /// (a token minted elsewhere with the same key). The database decides who wins a race.
+    fn blacklist(&self, token: &OutstandingToken) -> Result<BlacklistOutcome, StoreError>;
+    /// In one transaction: blacklist `old` (when `blacklist_old`) and record `new`. When `old`
+    /// is already blacklisted nothing is written and `AlreadyBlacklisted` comes back, so of
+    /// many concurrent rotations of one token exactly one succeeds.
+    fn rotate(
+        &self,
+        old: &OutstandingToken,
+        new: &OutstandingToken,
+        blacklist_old: bool,
+    ) -> Result<BlacklistOutcome, StoreError>;
+    /// Deletes outstanding tokens (and their blacklist entries) that expired at or before `now`.
+    fn flush_expired(&self, now: NaiveDateTime) -> Result<u64, StoreError>;
+}
+
+/// What is stored for a user's opaque key: never the key, only what derives and finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpaqueKeyRecord {
+    pub user_id: UserId,
+    /// Random per-user salt the key is derived from (with the server secret).
+    pub salt: String,
+    /// SHA-256 of the key, hex: what a presented key is looked up by.
+    pub digest: String,
+    pub created: NaiveDateTime,
+}
+
+pub trait OpaqueKeyStore: Send + Sync {
+    fn key_for_user(&self, user_id: UserId) -> Result<Option<OpaqueKeyRecord>, StoreError>;
+    /// The record whose digest is `digest`, with its user.
+    fn find_key_by_digest(&self, digest: &str) -> Result<Option<(OpaqueKeyRecord, User)>, StoreError>;
+    /// Creates the user's record, or replaces it (a reset, a rotated secret).
+    fn put_key(&self, record: &OpaqueKeyRecord) -> Result<(), StoreError>;
+    /// Creates the record unless the user has one; returns the record in force.
+    fn insert_key_if_absent(&self, record: &OpaqueKeyRecord) -> Result<OpaqueKeyRecord, StoreError>;
+}
