@@ -1,0 +1,309 @@
+//! simplejwt's `JWTAuthentication` as a Latchkey [`AuthScheme`].
+
+use crate::claims::UserIdClaim;
+use crate::error::TokenError;
+use crate::service::JwtService;
+use latchkey_engine::{
+    AuthError, AuthScheme, AuthorizationHeader, BoxFuture, Principal, SchemeError, TokenMessage,
+    UserDirectory,
+};
+use std::sync::Arc;
+
+/// The `WWW-Authenticate` value: `AUTH_HEADER_TYPES[0]` and simplejwt's fixed realm.
+pub const CHALLENGE: &str = r#"Bearer realm="api""#;
+
+/// `Authorization: Bearer <access token>`. The keyword is matched case-sensitively, as
+/// simplejwt does (unlike DRF's `Token`). The token is checked without storage; the user
+/// is looked up through the directory, and must exist and be active.
+pub struct JwtScheme {
+    service: Arc<JwtService>,
+    directory: Arc<dyn UserDirectory>,
+}
+
+impl JwtScheme {
+    pub fn new(service: Arc<JwtService>, directory: Arc<dyn UserDirectory>) -> Self {
+        Self { service, directory }
+    }
+}
+
+impl AuthScheme for JwtScheme {
+    fn name(&self) -> &'static str {
+        "jwt"
+    }
+
+    fn recognizes(&self, keyword: &[u8]) -> bool {
+        keyword == b"Bearer"
+    }
+
+    fn authenticate<'a>(
+        &'a self,
+        header: &'a AuthorizationHeader<'a>,
+    ) -> BoxFuture<'a, Result<Principal, SchemeError>> {
+        Box::pin(async move {
+            let raw = header
+                .single_credential()
+                .ok_or_else(AuthError::bad_authorization_header)?;
+            // PyJWT cannot decode bytes that are not UTF-8 either: an invalid token, not a bad header.
+            let claims = std::str::from_utf8(raw)
+                .map_err(|_| TokenError::Invalid)
+                .and_then(|token| self.service.decode_access(token))
+                .map_err(rejected_access_token)?;
+            let user_id = match claims.user_id() {
+                UserIdClaim::Id(id) => id,
+                UserIdClaim::Missing => return Err(AuthError::no_user_identification().into()),
+                // Django's lookup by such a value finds nobody (or fails): no user either way.
+                UserIdClaim::Unrecognized => return Err(AuthError::user_not_found().into()),
+            };
+            let user = self
+                .directory
+                .user(user_id)
+                .await?
+                .ok_or_else(AuthError::user_not_found)?;
+            if !user.is_active {
+                return Err(AuthError::user_inactive().into());
+            }
+            Ok(Principal {
+                user_id: user.id,
+                username: user.username,
+                is_staff: user.is_staff,
+                is_superuser: user.is_superuser,
+                scheme: "jwt",
+                credential_id: claims.jti().map(str::to_owned),
+            })
+        })
+    }
+
+    fn challenge(&self) -> &str {
+        CHALLENGE
+    }
+}
+
+// `AUTH_TOKEN_CLASSES` is `(AccessToken,)`: one message, for the one class tried.
+fn rejected_access_token(err: TokenError) -> SchemeError {
+    AuthError::not_valid_for_any_token_type(vec![TokenMessage {
+        token_class: "AccessToken",
+        token_type: "access",
+        message: err.to_string(),
+    }])
+    .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::JwtSettings;
+    use crate::test_support::{
+        SECRET, StoreDirectory, add_user, craft, craft_with, now, payload_for, with, without,
+    };
+    use jsonwebtoken::Algorithm;
+    use latchkey_domain::memory::MemoryStore;
+    use latchkey_domain::{User, UserId};
+    use latchkey_engine::{DirectoryError, UserState};
+    use serde_json::{Value, json};
+
+    struct Fixture {
+        scheme: JwtScheme,
+        service: Arc<JwtService>,
+        alice: User,
+        carol: User,
+    }
+
+    fn fixture() -> Fixture {
+        let store = Arc::new(MemoryStore::new());
+        let alice = add_user(&store, "alice", true);
+        let carol = add_user(&store, "carol", false);
+        let settings = JwtSettings::hmac(Algorithm::HS256, SECRET).expect("settings");
+        let service = Arc::new(JwtService::new(settings, store.clone()));
+        let scheme = JwtScheme::new(service.clone(), Arc::new(StoreDirectory(store)));
+        Fixture {
+            scheme,
+            service,
+            alice,
+            carol,
+        }
+    }
+
+    fn authenticate(scheme: &JwtScheme, raw: &[u8]) -> Result<Principal, SchemeError> {
+        let header = AuthorizationHeader::parse(raw).expect("header");
+        assert!(scheme.recognizes(header.keyword()));
+        pollster::block_on(scheme.authenticate(&header))
+    }
+
+    fn bearer(scheme: &JwtScheme, token: &str) -> Result<Principal, SchemeError> {
+        authenticate(scheme, format!("Bearer {token}").as_bytes())
+    }
+
+    fn rejection(result: Result<Principal, SchemeError>) -> AuthError {
+        match result {
+            Err(SchemeError::Rejected(err)) => err,
+            other => panic!("expected a rejection, got {other:?}"),
+        }
+    }
+
+    fn token_message(result: Result<Principal, SchemeError>) -> String {
+        let err = rejection(result);
+        assert_eq!(err.detail, "Given token not valid for any token type");
+        assert_eq!(err.code, Some("token_not_valid"));
+        let [message] = <[TokenMessage; 1]>::try_from(err.messages).expect("one message");
+        assert_eq!(
+            (message.token_class, message.token_type),
+            ("AccessToken", "access")
+        );
+        message.message
+    }
+
+    fn access_for(user_id: Value) -> Value {
+        payload_for("access", user_id)
+    }
+
+    #[test]
+    fn identity() {
+        let f = fixture();
+        assert_eq!(f.scheme.name(), "jwt");
+        assert_eq!(f.scheme.challenge(), r#"Bearer realm="api""#);
+        assert!(f.scheme.recognizes(b"Bearer"));
+        for other in [&b"bearer"[..], b"BEARER", b"JWT", b"Token", b"Basic"] {
+            assert!(!f.scheme.recognizes(other));
+        }
+    }
+
+    #[test]
+    fn issued_access_token_authenticates() {
+        let f = fixture();
+        let pair = f.service.obtain_pair(&f.alice).expect("pair");
+        let principal = bearer(&f.scheme, &pair.access).expect("principal");
+        let jti = crate::test_support::payload(&pair.access)["jti"]
+            .as_str()
+            .map(str::to_owned);
+        assert_eq!(principal.user_id, f.alice.id);
+        assert_eq!(principal.username, "alice");
+        assert_eq!(principal.scheme, "jwt");
+        assert_eq!(principal.credential_id, jti);
+        // Tabs and runs of spaces separate like Python's bytes.split().
+        assert!(authenticate(&f.scheme, format!("Bearer \t {}", pair.access).as_bytes()).is_ok());
+    }
+
+    #[test]
+    fn user_id_as_string_or_integer() {
+        let f = fixture();
+        assert!(
+            bearer(
+                &f.scheme,
+                &craft(&access_for(json!(f.alice.id.to_string())))
+            )
+            .is_ok()
+        );
+        assert!(bearer(&f.scheme, &craft(&access_for(json!(f.alice.id.0)))).is_ok());
+        let extras = with(
+            with(access_for(json!(f.alice.id.0)), "role", json!("admin")),
+            "aud",
+            json!("x"),
+        );
+        assert!(bearer(&f.scheme, &craft(&without(extras, "iat"))).is_ok());
+    }
+
+    #[test]
+    fn header_must_have_exactly_one_credential() {
+        let f = fixture();
+        for raw in [&b"Bearer"[..], b"Bearer a b"] {
+            assert_eq!(
+                rejection(authenticate(&f.scheme, raw)),
+                AuthError::bad_authorization_header()
+            );
+        }
+    }
+
+    #[test]
+    fn token_failures_carry_simplejwts_messages() {
+        let f = fixture();
+        let id = json!(f.alice.id.to_string());
+        let now = now();
+        let refresh = f.service.obtain_pair(&f.alice).expect("pair").refresh;
+        let cases: Vec<(String, &str)> = vec![
+            ("garbage".into(), "Token is invalid"),
+            (
+                craft_with(Algorithm::HS256, b"other", &access_for(id.clone())),
+                "Token is invalid",
+            ),
+            (
+                craft_with(Algorithm::HS512, SECRET, &access_for(id.clone())),
+                "Token is invalid",
+            ),
+            (
+                craft(&with(access_for(id.clone()), "exp", json!(now - 30))),
+                "Token is expired",
+            ),
+            (
+                craft(&without(access_for(id.clone()), "exp")),
+                "Token has no 'exp' claim",
+            ),
+            (
+                craft(&without(access_for(id.clone()), "jti")),
+                "Token has no id",
+            ),
+            (
+                craft(&without(access_for(id.clone()), "token_type")),
+                "Token has no type",
+            ),
+            (craft(&payload_for("sliding", id)), "Token has wrong type"),
+            (refresh, "Token has wrong type"),
+        ];
+        for (token, message) in cases {
+            assert_eq!(token_message(bearer(&f.scheme, &token)), message, "{token}");
+        }
+        assert_eq!(
+            token_message(authenticate(&f.scheme, b"Bearer \xff\xfe")),
+            "Token is invalid"
+        );
+    }
+
+    #[test]
+    fn user_failures() {
+        let f = fixture();
+        let no_user = craft(&without(access_for(json!("1")), "user_id"));
+        assert_eq!(
+            rejection(bearer(&f.scheme, &no_user)),
+            AuthError::no_user_identification()
+        );
+        for id in [json!("987654321"), json!("abc"), json!(null), json!(1.5)] {
+            assert_eq!(
+                rejection(bearer(&f.scheme, &craft(&access_for(id)))),
+                AuthError::user_not_found()
+            );
+        }
+        let inactive = craft(&access_for(json!(f.carol.id.to_string())));
+        assert_eq!(
+            rejection(bearer(&f.scheme, &inactive)),
+            AuthError::user_inactive()
+        );
+    }
+
+    #[test]
+    fn access_survives_blacklisting_its_refresh() {
+        let f = fixture();
+        let pair = f.service.obtain_pair(&f.alice).expect("pair");
+        f.service.blacklist(&pair.refresh).expect("blacklisted");
+        assert!(bearer(&f.scheme, &pair.access).is_ok());
+    }
+
+    struct Down;
+
+    impl UserDirectory for Down {
+        fn user(&self, _: UserId) -> BoxFuture<'_, Result<Option<UserState>, DirectoryError>> {
+            Box::pin(std::future::ready(Err(DirectoryError(
+                "database is down".into(),
+            ))))
+        }
+    }
+
+    #[test]
+    fn directory_failure_is_unavailable() {
+        let f = fixture();
+        let scheme = JwtScheme::new(f.service.clone(), Arc::new(Down));
+        let token = craft(&access_for(json!("1")));
+        assert!(matches!(
+            bearer(&scheme, &token),
+            Err(SchemeError::Unavailable(_))
+        ));
+    }
+}
