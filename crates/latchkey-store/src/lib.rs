@@ -1,0 +1,27 @@
+//! Latchkey's persistence on PostgreSQL or SQLite through one Diesel `MultiConnection`.
+//!
+//! - [`Database::connect`] opens an r2d2 pool from a URL (`postgres://…`, `sqlite://PATH`, a
+//!   path) and fails at once when the database cannot be reached, naming the URL without its
+//!   password.
+//! - [`Database::run_migrations`] applies the migrations embedded from `migrations/postgres` or
+//!   `migrations/sqlite` (same versions, each database's own DDL).
+//! - [`Database`] implements the domain's `UserStore`, `RefreshTokenStore` and
+//!   `OpaqueKeyStore`. Uniqueness races (usernames, blacklisting) are settled by the database's
+//!   constraints, never by reading first.
+//! - Other repositories in this crate use [`Database::conn`] with queries against [`schema`],
+//!   [`write_transaction`] for writes, and [`match_backend!`] for backend-specific SQL.
+//!
+//! Everything blocks: call it from a blocking pool in async code.
+
+mod connection;
+mod database;
+mod error;
+mod keys;
+pub mod migrations;
+pub mod schema;
+mod tokens;
+mod users;
+
+pub use connection::{AnyConnection, Backend, ConnectionManager, MultiBackend, write_transaction};
+pub use database::{Database, DbConn, PoolOptions};
+pub use error::{ConnectError, map_diesel_error, redact_url};

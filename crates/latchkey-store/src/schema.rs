@@ -1,0 +1,59 @@
+//! The tables, written by hand in the type subset Diesel's `MultiBackend` shares between
+//! PostgreSQL and SQLite (`BigInt`, `Text`, `Bool`, `Timestamp`, `Nullable`). Both migration
+//! folders must produce tables that read as these types.
+
+diesel::table! {
+    /// Django's `auth_user`. `password` holds the encoded hash, never a password.
+    users (id) {
+        id -> BigInt,
+        username -> Text,
+        email -> Text,
+        password -> Text,
+        is_active -> Bool,
+        is_staff -> Bool,
+        is_superuser -> Bool,
+        date_joined -> Timestamp,
+        last_login -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    /// One opaque key per user: the salt it derives from and its digest, never the key.
+    opaque_keys (user_id) {
+        user_id -> BigInt,
+        salt -> Text,
+        digest -> Text,
+        created -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// simplejwt's `OutstandingToken`, by jti only (the token itself is never stored).
+    outstanding_tokens (id) {
+        id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        jti -> Text,
+        created_at -> Nullable<Timestamp>,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// simplejwt's `BlacklistedToken`; `token_id` is UNIQUE, which settles blacklisting races.
+    blacklisted_tokens (id) {
+        id -> BigInt,
+        token_id -> BigInt,
+        blacklisted_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(opaque_keys -> users (user_id));
+diesel::joinable!(outstanding_tokens -> users (user_id));
+diesel::joinable!(blacklisted_tokens -> outstanding_tokens (token_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    opaque_keys,
+    outstanding_tokens,
+    blacklisted_tokens
+);
