@@ -56,9 +56,9 @@ impl PasswordHasher {
     /// Spends the time of one verification without a user to check against, so that a login
     /// for an unknown username takes as long as one with a wrong password (Django #20760).
     pub fn verify_dummy(&self, password: &str) {
-        let dummy = self.dummy.get_or_init(|| {
-            self.hash("latchkey-timing-parity").unwrap_or_else(|_| format!("{PREFIX}$2b$04$invalid"))
-        });
+        let dummy = self
+            .dummy
+            .get_or_init(|| self.hash("latchkey-timing-parity").unwrap_or_else(|_| format!("{PREFIX}$2b$04$invalid")));
         let _ = self.verify(password, dummy);
     }
 }

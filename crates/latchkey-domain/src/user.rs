@@ -67,10 +67,7 @@ pub const EMAIL_MAX_LENGTH: usize = 254;
 /// Whether every character is a letter, a digit or one of `@ . + - _` (Python's `\w` is
 /// Unicode-aware, and so is this).
 pub fn is_valid_username(username: &str) -> bool {
-    !username.is_empty()
-        && username
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '@' | '.' | '+' | '-' | '_'))
+    !username.is_empty() && username.chars().all(|c| c.is_alphanumeric() || matches!(c, '@' | '.' | '+' | '-' | '_'))
 }
 
 /// Django's `EmailValidator`, reduced to the rules that decide real inputs: one `@`, a
@@ -92,17 +89,15 @@ fn valid_email_local(local: &str) -> bool {
         let inner = &local[1..local.len() - 1];
         return inner.chars().all(|c| c.is_ascii() && c != '\r' && c != '\n');
     }
-    local.split('.').all(|atom| {
-        !atom.is_empty() && atom.chars().all(|c| c.is_ascii_alphanumeric() || ATOM_EXTRA.contains(c))
-    })
+    local
+        .split('.')
+        .all(|atom| !atom.is_empty() && atom.chars().all(|c| c.is_ascii_alphanumeric() || ATOM_EXTRA.contains(c)))
 }
 
 fn valid_email_domain(domain: &str) -> bool {
     if let Some(literal) = domain.strip_prefix('[').and_then(|d| d.strip_suffix(']')) {
         return literal.parse::<std::net::IpAddr>().is_ok()
-            || literal
-                .strip_prefix("IPv6:")
-                .is_some_and(|v6| v6.parse::<std::net::Ipv6Addr>().is_ok());
+            || literal.strip_prefix("IPv6:").is_some_and(|v6| v6.parse::<std::net::Ipv6Addr>().is_ok());
     }
     let domain = domain.strip_suffix('.').unwrap_or(domain);
     let labels: Vec<&str> = domain.split('.').collect();
@@ -141,7 +136,9 @@ mod tests {
         for ok in ["a@example.com", "first.last+tag@sub.example.org", "x@[127.0.0.1]"] {
             assert!(is_valid_email(ok), "{ok}");
         }
-        for bad in ["", "plain", "a@b", "@example.com", "a@.com", "a..b@example.com", "a@example.c0m", "a b@example.com"] {
+        for bad in
+            ["", "plain", "a@b", "@example.com", "a@.com", "a..b@example.com", "a@example.c0m", "a b@example.com"]
+        {
             assert!(!is_valid_email(bad), "{bad}");
         }
     }

@@ -18,7 +18,8 @@ pub trait AuthScheme: Send + Sync {
     fn recognizes(&self, keyword: &[u8]) -> bool;
 
     /// Authenticates a header this scheme recognised.
-    fn authenticate<'a>(&'a self, header: &'a AuthorizationHeader<'a>) -> BoxFuture<'a, Result<Principal, SchemeError>>;
+    fn authenticate<'a>(&'a self, header: &'a AuthorizationHeader<'a>)
+    -> BoxFuture<'a, Result<Principal, SchemeError>>;
 
     /// The `WWW-Authenticate` value of a 401 when this scheme is the first configured.
     fn challenge(&self) -> &str;

@@ -63,12 +63,8 @@ impl Claims {
     pub fn user_id(&self) -> UserIdClaim {
         match self.get(USER_ID_CLAIM) {
             None => UserIdClaim::Missing,
-            Some(Value::Number(n)) => n
-                .as_i64()
-                .map_or(UserIdClaim::Unrecognized, |id| UserIdClaim::Id(UserId(id))),
-            Some(Value::String(s)) => s
-                .parse()
-                .map_or(UserIdClaim::Unrecognized, |id| UserIdClaim::Id(UserId(id))),
+            Some(Value::Number(n)) => n.as_i64().map_or(UserIdClaim::Unrecognized, |id| UserIdClaim::Id(UserId(id))),
+            Some(Value::String(s)) => s.parse().map_or(UserIdClaim::Unrecognized, |id| UserIdClaim::Id(UserId(id))),
             Some(_) => UserIdClaim::Unrecognized,
         }
     }
@@ -80,9 +76,7 @@ impl Claims {
 
     /// `exp` as the naive UTC time the stores keep.
     pub(crate) fn expires_at(&self) -> Option<NaiveDateTime> {
-        self.exp()
-            .and_then(|exp| DateTime::from_timestamp(exp, 0))
-            .map(|at| at.naive_utc())
+        self.exp().and_then(|exp| DateTime::from_timestamp(exp, 0)).map(|at| at.naive_utc())
     }
 }
 
@@ -125,29 +119,11 @@ mod tests {
 
     #[test]
     fn user_id_accepts_integers_and_numeric_strings() {
-        assert_eq!(
-            claims(json!({"user_id": "12"})).user_id(),
-            UserIdClaim::Id(UserId(12))
-        );
-        assert_eq!(
-            claims(json!({"user_id": 12})).user_id(),
-            UserIdClaim::Id(UserId(12))
-        );
+        assert_eq!(claims(json!({"user_id": "12"})).user_id(), UserIdClaim::Id(UserId(12)));
+        assert_eq!(claims(json!({"user_id": 12})).user_id(), UserIdClaim::Id(UserId(12)));
         assert_eq!(claims(json!({})).user_id(), UserIdClaim::Missing);
-        for odd in [
-            json!(null),
-            json!("abc"),
-            json!(""),
-            json!(1.5),
-            json!(true),
-            json!([1]),
-            json!(u64::MAX),
-        ] {
-            assert_eq!(
-                claims(json!({ "user_id": odd })).user_id(),
-                UserIdClaim::Unrecognized,
-                "{odd}"
-            );
+        for odd in [json!(null), json!("abc"), json!(""), json!(1.5), json!(true), json!([1]), json!(u64::MAX)] {
+            assert_eq!(claims(json!({ "user_id": odd })).user_id(), UserIdClaim::Unrecognized, "{odd}");
         }
         assert_eq!(UserIdClaim::Id(UserId(3)).id(), Some(UserId(3)));
         assert_eq!(UserIdClaim::Unrecognized.id(), None);
@@ -158,14 +134,7 @@ mod tests {
         assert_eq!(numeric_date(&json!(1_700_000_000)), Some(1_700_000_000));
         assert_eq!(numeric_date(&json!(1_700_000_000.9)), Some(1_700_000_000));
         assert_eq!(numeric_date(&json!(-5)), Some(-5));
-        for bad in [
-            json!("1700000000"),
-            json!("soon"),
-            json!(null),
-            json!(true),
-            json!(1e300),
-            json!(u64::MAX),
-        ] {
+        for bad in [json!("1700000000"), json!("soon"), json!(null), json!(true), json!(1e300), json!(u64::MAX)] {
             assert_eq!(numeric_date(&bad), None, "{bad}");
         }
     }
@@ -175,20 +144,14 @@ mod tests {
         let mut c = claims(json!({"a": 1, "b": 2}));
         c.insert("a", 3);
         c.insert("c", 4);
-        assert_eq!(
-            serde_json::to_string(c.as_map()).expect("json"),
-            r#"{"a":3,"b":2,"c":4}"#
-        );
+        assert_eq!(serde_json::to_string(c.as_map()).expect("json"), r#"{"a":3,"b":2,"c":4}"#);
     }
 
     #[test]
     fn expiry_as_stored_time() {
         let c = claims(json!({"exp": 86_400, "jti": "x"}));
         assert_eq!(c.exp(), Some(86_400));
-        assert_eq!(
-            c.expires_at().map(|t| t.to_string()).as_deref(),
-            Some("1970-01-02 00:00:00")
-        );
+        assert_eq!(c.expires_at().map(|t| t.to_string()).as_deref(), Some("1970-01-02 00:00:00"));
         assert_eq!(c.jti(), Some("x"));
         assert_eq!(claims(json!({"jti": 5})).jti(), None);
     }

@@ -24,10 +24,7 @@ impl JwtCodec {
         validation.validate_nbf = false;
         validation.validate_aud = false;
         validation.leeway = 0;
-        Self {
-            settings,
-            validation,
-        }
+        Self { settings, validation }
     }
 
     pub fn settings(&self) -> &JwtSettings {
@@ -45,20 +42,14 @@ impl JwtCodec {
             payload.insert("iss", issuer.as_str());
         }
         let mut header = Map::new();
-        header.insert(
-            "alg".into(),
-            serde_json::to_value(self.settings.algorithm()).map_err(internal)?,
-        );
+        header.insert("alg".into(), serde_json::to_value(self.settings.algorithm()).map_err(internal)?);
         header.insert("typ".into(), "JWT".into());
         let header = serde_json::to_vec(&header).map_err(internal)?;
         let payload = serde_json::to_vec(payload.as_map()).map_err(internal)?;
         let message = format!("{}.{}", base64url(&header), base64url(&payload));
-        let signature = jsonwebtoken::crypto::sign(
-            message.as_bytes(),
-            self.settings.encoding_key(),
-            self.settings.algorithm(),
-        )
-        .map_err(internal)?;
+        let signature =
+            jsonwebtoken::crypto::sign(message.as_bytes(), self.settings.encoding_key(), self.settings.algorithm())
+                .map_err(internal)?;
         Ok(format!("{message}.{signature}"))
     }
 
@@ -67,9 +58,8 @@ impl JwtCodec {
     /// except a passed `exp`, which is [`TokenError::Expired`] (and comes after the signature,
     /// so an expired token under another key is invalid). Type and id are not checked here.
     pub fn decode_at(&self, token: &str, now: i64) -> Result<Claims, TokenError> {
-        let data =
-            decode::<Map<String, Value>>(token, self.settings.decoding_key(), &self.validation)
-                .map_err(|_| TokenError::Invalid)?;
+        let data = decode::<Map<String, Value>>(token, self.settings.decoding_key(), &self.validation)
+            .map_err(|_| TokenError::Invalid)?;
         let claims = Claims::from(data.claims);
         self.check_registered_claims(&claims, now)?;
         Ok(claims)
@@ -162,12 +152,8 @@ mod tests {
     }
 
     fn craft(payload: &Value) -> String {
-        jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            payload,
-            &EncodingKey::from_secret(SECRET),
-        )
-        .expect("encode")
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), payload, &EncodingKey::from_secret(SECRET))
+            .expect("encode")
     }
 
     #[test]
@@ -189,69 +175,42 @@ mod tests {
     #[test]
     fn header_is_pyjwts_and_round_trips() {
         let codec = codec();
-        let original = claims(
-            json!({"token_type": "access", "exp": NOW + 60, "iat": NOW, "jti": "j", "user_id": "1"}),
-        );
+        let original = claims(json!({"token_type": "access", "exp": NOW + 60, "iat": NOW, "jti": "j", "user_id": "1"}));
         let token = codec.encode(&original).expect("encode");
-        assert!(
-            token.starts_with("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."),
-            "{token}"
-        );
+        assert!(token.starts_with("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."), "{token}");
         let decoded = codec.decode_at(&token, NOW).expect("decode");
         assert_eq!(decoded, original);
         assert_eq!(
             serde_json::to_string(decoded.as_map()).expect("json"),
-            format!(
-                r#"{{"token_type":"access","exp":{},"iat":{NOW},"jti":"j","user_id":"1"}}"#,
-                NOW + 60
-            )
+            format!(r#"{{"token_type":"access","exp":{},"iat":{NOW},"jti":"j","user_id":"1"}}"#, NOW + 60)
         );
     }
 
     #[test]
     fn foreign_tokens_with_the_key_decode() {
         let payload = json!({"exp": NOW + 60, "jti": "j", "role": "x"});
-        assert_eq!(
-            codec().decode_at(&craft(&payload), NOW),
-            Ok(claims(payload))
-        );
+        assert_eq!(codec().decode_at(&craft(&payload), NOW), Ok(claims(payload)));
     }
 
     #[test]
     fn format_signature_and_algorithm_problems_are_invalid() {
         let codec = codec();
-        let good = codec
-            .encode(&claims(json!({"exp": NOW + 60})))
-            .expect("encode");
+        let good = codec.encode(&claims(json!({"exp": NOW + 60}))).expect("encode");
         let (head, rest) = good.split_once('.').expect("dots");
         let (body, _sig) = rest.split_once('.').expect("dots");
         let payload = json!({"exp": NOW + 60, "jti": "j"});
-        let other_key = jsonwebtoken::encode(
-            &Header::new(Algorithm::HS256),
-            &payload,
-            &EncodingKey::from_secret(b"other"),
-        )
-        .expect("encode");
-        let hs384 = jsonwebtoken::encode(
-            &Header::new(Algorithm::HS384),
-            &payload,
-            &EncodingKey::from_secret(SECRET),
-        )
-        .expect("encode");
-        let none = format!(
-            "{}.{}.",
-            base64url(br#"{"alg":"none","typ":"JWT"}"#),
-            base64url(br#"{"exp":9999999999}"#)
-        );
+        let other_key =
+            jsonwebtoken::encode(&Header::new(Algorithm::HS256), &payload, &EncodingKey::from_secret(b"other"))
+                .expect("encode");
+        let hs384 = jsonwebtoken::encode(&Header::new(Algorithm::HS384), &payload, &EncodingKey::from_secret(SECRET))
+            .expect("encode");
+        let none = format!("{}.{}.", base64url(br#"{"alg":"none","typ":"JWT"}"#), base64url(br#"{"exp":9999999999}"#));
         let not_json = format!("{head}.{}.sig", base64url(b"not json"));
         let array = {
             let message = format!("{head}.{}", base64url(b"[1,2]"));
-            let sig = jsonwebtoken::crypto::sign(
-                message.as_bytes(),
-                &EncodingKey::from_secret(SECRET),
-                Algorithm::HS256,
-            )
-            .expect("sign");
+            let sig =
+                jsonwebtoken::crypto::sign(message.as_bytes(), &EncodingKey::from_secret(SECRET), Algorithm::HS256)
+                    .expect("sign");
             format!("{message}.{sig}")
         };
         for bad in [
@@ -280,21 +239,11 @@ mod tests {
         assert!(codec.decode_at(&at(NOW + 1), NOW).is_ok());
         // A token is expired once now >= exp.
         assert_eq!(codec.decode_at(&at(NOW), NOW), Err(TokenError::Expired));
-        assert_eq!(
-            codec.decode_at(&at(NOW - 30), NOW),
-            Err(TokenError::Expired)
-        );
+        assert_eq!(codec.decode_at(&at(NOW - 30), NOW), Err(TokenError::Expired));
         assert_eq!(codec.decode_at(&at(-5), NOW), Err(TokenError::Expired));
         // Truncated like Python's int(): a fraction past the second is still that second.
-        assert_eq!(
-            codec.decode_at(&craft(&json!({"exp": NOW as f64 + 0.9})), NOW),
-            Err(TokenError::Expired)
-        );
-        assert!(
-            codec
-                .decode_at(&craft(&json!({"exp": NOW as f64 + 1.5})), NOW)
-                .is_ok()
-        );
+        assert_eq!(codec.decode_at(&craft(&json!({"exp": NOW as f64 + 0.9})), NOW), Err(TokenError::Expired));
+        assert!(codec.decode_at(&craft(&json!({"exp": NOW as f64 + 1.5})), NOW).is_ok());
     }
 
     #[test]
@@ -325,70 +274,27 @@ mod tests {
             // iat is checked before exp, as PyJWT does.
             json!({"exp": NOW - 60, "iat": NOW + 1}),
         ] {
-            assert_eq!(
-                codec.decode_at(&craft(&payload), NOW),
-                Err(TokenError::Invalid),
-                "{payload}"
-            );
+            assert_eq!(codec.decode_at(&craft(&payload), NOW), Err(TokenError::Invalid), "{payload}");
         }
-        assert!(
-            codec
-                .decode_at(
-                    &craft(&json!({"exp": NOW + 60, "iat": NOW, "nbf": NOW})),
-                    NOW
-                )
-                .is_ok()
-        );
+        assert!(codec.decode_at(&craft(&json!({"exp": NOW + 60, "iat": NOW, "nbf": NOW})), NOW).is_ok());
     }
 
     #[test]
     fn leeway_applies_to_exp_nbf_and_iat() {
-        let codec = JwtCodec::new(
-            JwtSettings::hmac(Algorithm::HS256, SECRET)
-                .expect("settings")
-                .with_leeway(10),
-        );
-        assert!(
-            codec
-                .decode_at(
-                    &craft(&json!({"exp": NOW - 5, "iat": NOW + 5, "nbf": NOW + 10})),
-                    NOW
-                )
-                .is_ok()
-        );
-        assert_eq!(
-            codec.decode_at(&craft(&json!({"exp": NOW - 10})), NOW),
-            Err(TokenError::Expired)
-        );
-        assert_eq!(
-            codec.decode_at(&craft(&json!({"exp": NOW + 60, "iat": NOW + 11})), NOW),
-            Err(TokenError::Invalid)
-        );
-        assert_eq!(
-            codec.decode_at(&craft(&json!({"exp": NOW + 60, "nbf": NOW + 11})), NOW),
-            Err(TokenError::Invalid)
-        );
+        let codec = JwtCodec::new(JwtSettings::hmac(Algorithm::HS256, SECRET).expect("settings").with_leeway(10));
+        assert!(codec.decode_at(&craft(&json!({"exp": NOW - 5, "iat": NOW + 5, "nbf": NOW + 10})), NOW).is_ok());
+        assert_eq!(codec.decode_at(&craft(&json!({"exp": NOW - 10})), NOW), Err(TokenError::Expired));
+        assert_eq!(codec.decode_at(&craft(&json!({"exp": NOW + 60, "iat": NOW + 11})), NOW), Err(TokenError::Invalid));
+        assert_eq!(codec.decode_at(&craft(&json!({"exp": NOW + 60, "nbf": NOW + 11})), NOW), Err(TokenError::Invalid));
     }
 
     #[test]
     fn sub_and_jti_must_be_strings() {
         let codec = codec();
-        for payload in [
-            json!({"exp": NOW + 60, "sub": 1}),
-            json!({"exp": NOW + 60, "jti": 1}),
-            json!({"jti": null}),
-        ] {
-            assert_eq!(
-                codec.decode_at(&craft(&payload), NOW),
-                Err(TokenError::Invalid),
-                "{payload}"
-            );
+        for payload in [json!({"exp": NOW + 60, "sub": 1}), json!({"exp": NOW + 60, "jti": 1}), json!({"jti": null})] {
+            assert_eq!(codec.decode_at(&craft(&payload), NOW), Err(TokenError::Invalid), "{payload}");
         }
-        assert!(
-            codec
-                .decode_at(&craft(&json!({"exp": NOW + 60, "sub": "1"})), NOW)
-                .is_ok()
-        );
+        assert!(codec.decode_at(&craft(&json!({"exp": NOW + 60, "sub": "1"})), NOW).is_ok());
     }
 
     #[test]
@@ -405,28 +311,17 @@ mod tests {
 
     #[test]
     fn configured_audience_and_issuer_are_added_and_required() {
-        let settings = JwtSettings::hmac(Algorithm::HS256, SECRET)
-            .expect("settings")
-            .with_audience("api")
-            .with_issuer("latchkey");
+        let settings =
+            JwtSettings::hmac(Algorithm::HS256, SECRET).expect("settings").with_audience("api").with_issuer("latchkey");
         let codec = JwtCodec::new(settings);
-        let issued = codec
-            .encode(&claims(json!({"exp": NOW + 60, "jti": "j"})))
-            .expect("encode");
+        let issued = codec.encode(&claims(json!({"exp": NOW + 60, "jti": "j"}))).expect("encode");
         let decoded = codec.decode_at(&issued, NOW).expect("decode");
         assert_eq!(
             serde_json::to_string(decoded.as_map()).expect("json"),
-            format!(
-                r#"{{"exp":{},"jti":"j","aud":"api","iss":"latchkey"}}"#,
-                NOW + 60
-            )
+            format!(r#"{{"exp":{},"jti":"j","aud":"api","iss":"latchkey"}}"#, NOW + 60)
         );
         let ok = |aud: Value| json!({"exp": NOW + 60, "aud": aud, "iss": "latchkey"});
-        assert!(
-            codec
-                .decode_at(&craft(&ok(json!(["other", "api"]))), NOW)
-                .is_ok()
-        );
+        assert!(codec.decode_at(&craft(&ok(json!(["other", "api"]))), NOW).is_ok());
         for payload in [
             json!({"exp": NOW + 60, "iss": "latchkey"}),
             ok(json!("other")),
@@ -438,11 +333,7 @@ mod tests {
             json!({"exp": NOW + 60, "aud": "api", "iss": "someone"}),
             json!({"exp": NOW + 60, "aud": "api", "iss": ["latchkey"]}),
         ] {
-            assert_eq!(
-                codec.decode_at(&craft(&payload), NOW),
-                Err(TokenError::Invalid),
-                "{payload}"
-            );
+            assert_eq!(codec.decode_at(&craft(&payload), NOW), Err(TokenError::Invalid), "{payload}");
         }
     }
 }

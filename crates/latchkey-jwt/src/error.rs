@@ -56,11 +56,7 @@ pub enum KeyError {
     #[error("the HMAC secret is empty")]
     EmptySecret,
     #[error("the {which} key is not a usable {algorithm:?} PEM key: {reason}")]
-    InvalidPem {
-        which: &'static str,
-        algorithm: Algorithm,
-        reason: String,
-    },
+    InvalidPem { which: &'static str, algorithm: Algorithm, reason: String },
     #[error("the public key does not verify what the private key signs")]
     Mismatch,
 }
@@ -84,9 +80,6 @@ mod tests {
             assert_eq!(err.to_string(), message);
             assert_eq!(JwtError::from(err).to_string(), message);
         }
-        assert_eq!(
-            JwtError::NoActiveAccount.to_string(),
-            "No active account found for the given token."
-        );
+        assert_eq!(JwtError::NoActiveAccount.to_string(), "No active account found for the given token.");
     }
 }

@@ -4,8 +4,7 @@ use crate::claims::UserIdClaim;
 use crate::error::TokenError;
 use crate::service::JwtService;
 use latchkey_engine::{
-    AuthError, AuthScheme, AuthorizationHeader, BoxFuture, Principal, SchemeError, TokenMessage,
-    UserDirectory,
+    AuthError, AuthScheme, AuthorizationHeader, BoxFuture, Principal, SchemeError, TokenMessage, UserDirectory,
 };
 use std::sync::Arc;
 
@@ -40,9 +39,7 @@ impl AuthScheme for JwtScheme {
         header: &'a AuthorizationHeader<'a>,
     ) -> BoxFuture<'a, Result<Principal, SchemeError>> {
         Box::pin(async move {
-            let raw = header
-                .single_credential()
-                .ok_or_else(AuthError::bad_authorization_header)?;
+            let raw = header.single_credential().ok_or_else(AuthError::bad_authorization_header)?;
             // PyJWT cannot decode bytes that are not UTF-8 either: an invalid token, not a bad header.
             let claims = std::str::from_utf8(raw)
                 .map_err(|_| TokenError::Invalid)
@@ -54,11 +51,7 @@ impl AuthScheme for JwtScheme {
                 // Django's lookup by such a value finds nobody (or fails): no user either way.
                 UserIdClaim::Unrecognized => return Err(AuthError::user_not_found().into()),
             };
-            let user = self
-                .directory
-                .user(user_id)
-                .await?
-                .ok_or_else(AuthError::user_not_found)?;
+            let user = self.directory.user(user_id).await?.ok_or_else(AuthError::user_not_found)?;
             if !user.is_active {
                 return Err(AuthError::user_inactive().into());
             }
@@ -92,9 +85,7 @@ fn rejected_access_token(err: TokenError) -> SchemeError {
 mod tests {
     use super::*;
     use crate::settings::JwtSettings;
-    use crate::test_support::{
-        SECRET, StoreDirectory, add_user, craft, craft_with, now, payload_for, with, without,
-    };
+    use crate::test_support::{SECRET, StoreDirectory, add_user, craft, craft_with, now, payload_for, with, without};
     use jsonwebtoken::Algorithm;
     use latchkey_domain::memory::MemoryStore;
     use latchkey_domain::{User, UserId};
@@ -115,12 +106,7 @@ mod tests {
         let settings = JwtSettings::hmac(Algorithm::HS256, SECRET).expect("settings");
         let service = Arc::new(JwtService::new(settings, store.clone()));
         let scheme = JwtScheme::new(service.clone(), Arc::new(StoreDirectory(store)));
-        Fixture {
-            scheme,
-            service,
-            alice,
-            carol,
-        }
+        Fixture { scheme, service, alice, carol }
     }
 
     fn authenticate(scheme: &JwtScheme, raw: &[u8]) -> Result<Principal, SchemeError> {
@@ -145,10 +131,7 @@ mod tests {
         assert_eq!(err.detail, "Given token not valid for any token type");
         assert_eq!(err.code, Some("token_not_valid"));
         let [message] = <[TokenMessage; 1]>::try_from(err.messages).expect("one message");
-        assert_eq!(
-            (message.token_class, message.token_type),
-            ("AccessToken", "access")
-        );
+        assert_eq!((message.token_class, message.token_type), ("AccessToken", "access"));
         message.message
     }
 
@@ -172,9 +155,7 @@ mod tests {
         let f = fixture();
         let pair = f.service.obtain_pair(&f.alice).expect("pair");
         let principal = bearer(&f.scheme, &pair.access).expect("principal");
-        let jti = crate::test_support::payload(&pair.access)["jti"]
-            .as_str()
-            .map(str::to_owned);
+        let jti = crate::test_support::payload(&pair.access)["jti"].as_str().map(str::to_owned);
         assert_eq!(principal.user_id, f.alice.id);
         assert_eq!(principal.username, "alice");
         assert_eq!(principal.scheme, "jwt");
@@ -186,19 +167,9 @@ mod tests {
     #[test]
     fn user_id_as_string_or_integer() {
         let f = fixture();
-        assert!(
-            bearer(
-                &f.scheme,
-                &craft(&access_for(json!(f.alice.id.to_string())))
-            )
-            .is_ok()
-        );
+        assert!(bearer(&f.scheme, &craft(&access_for(json!(f.alice.id.to_string())))).is_ok());
         assert!(bearer(&f.scheme, &craft(&access_for(json!(f.alice.id.0)))).is_ok());
-        let extras = with(
-            with(access_for(json!(f.alice.id.0)), "role", json!("admin")),
-            "aud",
-            json!("x"),
-        );
+        let extras = with(with(access_for(json!(f.alice.id.0)), "role", json!("admin")), "aud", json!("x"));
         assert!(bearer(&f.scheme, &craft(&without(extras, "iat"))).is_ok());
     }
 
@@ -206,10 +177,7 @@ mod tests {
     fn header_must_have_exactly_one_credential() {
         let f = fixture();
         for raw in [&b"Bearer"[..], b"Bearer a b"] {
-            assert_eq!(
-                rejection(authenticate(&f.scheme, raw)),
-                AuthError::bad_authorization_header()
-            );
+            assert_eq!(rejection(authenticate(&f.scheme, raw)), AuthError::bad_authorization_header());
         }
     }
 
@@ -221,61 +189,31 @@ mod tests {
         let refresh = f.service.obtain_pair(&f.alice).expect("pair").refresh;
         let cases: Vec<(String, &str)> = vec![
             ("garbage".into(), "Token is invalid"),
-            (
-                craft_with(Algorithm::HS256, b"other", &access_for(id.clone())),
-                "Token is invalid",
-            ),
-            (
-                craft_with(Algorithm::HS512, SECRET, &access_for(id.clone())),
-                "Token is invalid",
-            ),
-            (
-                craft(&with(access_for(id.clone()), "exp", json!(now - 30))),
-                "Token is expired",
-            ),
-            (
-                craft(&without(access_for(id.clone()), "exp")),
-                "Token has no 'exp' claim",
-            ),
-            (
-                craft(&without(access_for(id.clone()), "jti")),
-                "Token has no id",
-            ),
-            (
-                craft(&without(access_for(id.clone()), "token_type")),
-                "Token has no type",
-            ),
+            (craft_with(Algorithm::HS256, b"other", &access_for(id.clone())), "Token is invalid"),
+            (craft_with(Algorithm::HS512, SECRET, &access_for(id.clone())), "Token is invalid"),
+            (craft(&with(access_for(id.clone()), "exp", json!(now - 30))), "Token is expired"),
+            (craft(&without(access_for(id.clone()), "exp")), "Token has no 'exp' claim"),
+            (craft(&without(access_for(id.clone()), "jti")), "Token has no id"),
+            (craft(&without(access_for(id.clone()), "token_type")), "Token has no type"),
             (craft(&payload_for("sliding", id)), "Token has wrong type"),
             (refresh, "Token has wrong type"),
         ];
         for (token, message) in cases {
             assert_eq!(token_message(bearer(&f.scheme, &token)), message, "{token}");
         }
-        assert_eq!(
-            token_message(authenticate(&f.scheme, b"Bearer \xff\xfe")),
-            "Token is invalid"
-        );
+        assert_eq!(token_message(authenticate(&f.scheme, b"Bearer \xff\xfe")), "Token is invalid");
     }
 
     #[test]
     fn user_failures() {
         let f = fixture();
         let no_user = craft(&without(access_for(json!("1")), "user_id"));
-        assert_eq!(
-            rejection(bearer(&f.scheme, &no_user)),
-            AuthError::no_user_identification()
-        );
+        assert_eq!(rejection(bearer(&f.scheme, &no_user)), AuthError::no_user_identification());
         for id in [json!("987654321"), json!("abc"), json!(null), json!(1.5)] {
-            assert_eq!(
-                rejection(bearer(&f.scheme, &craft(&access_for(id)))),
-                AuthError::user_not_found()
-            );
+            assert_eq!(rejection(bearer(&f.scheme, &craft(&access_for(id)))), AuthError::user_not_found());
         }
         let inactive = craft(&access_for(json!(f.carol.id.to_string())));
-        assert_eq!(
-            rejection(bearer(&f.scheme, &inactive)),
-            AuthError::user_inactive()
-        );
+        assert_eq!(rejection(bearer(&f.scheme, &inactive)), AuthError::user_inactive());
     }
 
     #[test]
@@ -290,9 +228,7 @@ mod tests {
 
     impl UserDirectory for Down {
         fn user(&self, _: UserId) -> BoxFuture<'_, Result<Option<UserState>, DirectoryError>> {
-            Box::pin(std::future::ready(Err(DirectoryError(
-                "database is down".into(),
-            ))))
+            Box::pin(std::future::ready(Err(DirectoryError("database is down".into()))))
         }
     }
 
@@ -301,9 +237,6 @@ mod tests {
         let f = fixture();
         let scheme = JwtScheme::new(f.service.clone(), Arc::new(Down));
         let token = craft(&access_for(json!("1")));
-        assert!(matches!(
-            bearer(&scheme, &token),
-            Err(SchemeError::Unavailable(_))
-        ));
+        assert!(matches!(bearer(&scheme, &token), Err(SchemeError::Unavailable(_))));
     }
 }

@@ -7,9 +7,7 @@ use crate::error::{JwtError, TokenError};
 use crate::settings::JwtSettings;
 use crate::token::{self, TokenKind};
 use chrono::{DateTime, NaiveDateTime, Utc};
-use latchkey_domain::{
-    BlacklistOutcome, OutstandingToken, RefreshTokenStore, User, UserId, UserStore,
-};
+use latchkey_domain::{BlacklistOutcome, OutstandingToken, RefreshTokenStore, User, UserId, UserStore};
 use std::fmt;
 use std::sync::Arc;
 
@@ -36,9 +34,7 @@ impl fmt::Debug for TokenPair {
 
 impl fmt::Debug for Refreshed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Refreshed")
-            .field("rotated", &self.refresh.is_some())
-            .finish_non_exhaustive()
+        f.debug_struct("Refreshed").field("rotated", &self.refresh.is_some()).finish_non_exhaustive()
     }
 }
 
@@ -49,10 +45,7 @@ pub struct JwtService {
 
 impl JwtService {
     pub fn new(settings: JwtSettings, store: Arc<dyn RefreshTokenStore>) -> Self {
-        Self {
-            codec: JwtCodec::new(settings),
-            store,
-        }
+        Self { codec: JwtCodec::new(settings), store }
     }
 
     pub fn settings(&self) -> &JwtSettings {
@@ -71,15 +64,8 @@ impl JwtService {
         let settings = self.settings();
         let refresh = token::refresh_for(user.id, now, settings.refresh_lifetime)?;
         let access = token::access_from(&refresh, now, now, settings.access_lifetime)?;
-        let pair = TokenPair {
-            refresh: self.codec.encode(&refresh)?,
-            access: self.codec.encode(&access)?,
-        };
-        self.store.record_outstanding(&outstanding(
-            &refresh,
-            Some(user.id),
-            Some(now.naive_utc()),
-        )?)?;
+        let pair = TokenPair { refresh: self.codec.encode(&refresh)?, access: self.codec.encode(&access)? };
+        self.store.record_outstanding(&outstanding(&refresh, Some(user.id), Some(now.naive_utc()))?)?;
         Ok(pair)
     }
 
@@ -93,38 +79,23 @@ impl JwtService {
         let now = Utc::now();
         let claims = self.decode_refresh(token, now)?;
         let user_id = claims.user_id().id().ok_or(JwtError::NoActiveAccount)?;
-        let user = users
-            .find_user_by_id(user_id)?
-            .filter(|u| u.is_active)
-            .ok_or(JwtError::NoActiveAccount)?;
+        let user = users.find_user_by_id(user_id)?.filter(|u| u.is_active).ok_or(JwtError::NoActiveAccount)?;
         let settings = self.settings();
         let access = token::access_from(&claims, now, now, settings.access_lifetime)?;
         let access = self.codec.encode(&access)?;
-        let refresh = if settings.rotate_refresh_tokens {
-            Some(self.rotate(&claims, user.id, now)?)
-        } else {
-            None
-        };
+        let refresh = if settings.rotate_refresh_tokens { Some(self.rotate(&claims, user.id, now)?) } else { None };
         Ok(Refreshed { access, refresh })
     }
 
     /// The new refresh token, once the store has recorded it and (when configured)
     /// blacklisted the old one, all or nothing.
-    fn rotate(
-        &self,
-        old: &Claims,
-        user_id: UserId,
-        now: DateTime<Utc>,
-    ) -> Result<String, JwtError> {
+    fn rotate(&self, old: &Claims, user_id: UserId, now: DateTime<Utc>) -> Result<String, JwtError> {
         let settings = self.settings();
         let renewed = token::rotated(old, now, settings.refresh_lifetime)?;
         let encoded = self.codec.encode(&renewed)?;
         let old = outstanding(old, Some(user_id), None)?;
         let new = outstanding(&renewed, Some(user_id), Some(now.naive_utc()))?;
-        match self
-            .store
-            .rotate(&old, &new, settings.blacklist_after_rotation)?
-        {
+        match self.store.rotate(&old, &new, settings.blacklist_after_rotation)? {
             BlacklistOutcome::Blacklisted => Ok(encoded),
             BlacklistOutcome::AlreadyBlacklisted => Err(TokenError::Blacklisted.into()),
         }

@@ -42,28 +42,16 @@ impl JwtSettings {
         if secret.is_empty() {
             return Err(KeyError::EmptySecret);
         }
-        Ok(Self::with_keys(
-            algorithm,
-            EncodingKey::from_secret(secret),
-            DecodingKey::from_secret(secret),
-        ))
+        Ok(Self::with_keys(algorithm, EncodingKey::from_secret(secret), DecodingKey::from_secret(secret)))
     }
 
     /// An asymmetric algorithm (RS*, PS*, ES256/ES384, EdDSA) with a PEM private key (PKCS#8,
     /// or PKCS#1 for RSA) and the matching PEM public key (simplejwt's `VERIFYING_KEY`).
     /// The pair is tried once, so that a mismatch fails here rather than on every request.
-    pub fn from_pem(
-        algorithm: Algorithm,
-        private_pem: &[u8],
-        public_pem: &[u8],
-    ) -> Result<Self, KeyError> {
+    pub fn from_pem(algorithm: Algorithm, private_pem: &[u8], public_pem: &[u8]) -> Result<Self, KeyError> {
         install_crypto_provider();
         let invalid = |which: &'static str| {
-            move |err: jsonwebtoken::errors::Error| KeyError::InvalidPem {
-                which,
-                algorithm,
-                reason: err.to_string(),
-            }
+            move |err: jsonwebtoken::errors::Error| KeyError::InvalidPem { which, algorithm, reason: err.to_string() }
         };
         let (encoding_key, decoding_key) = match algorithm.family() {
             AlgorithmFamily::Hmac => return Err(KeyError::NotAsymmetric(algorithm)),
@@ -84,11 +72,7 @@ impl JwtSettings {
         Ok(Self::with_keys(algorithm, encoding_key, decoding_key))
     }
 
-    fn with_keys(
-        algorithm: Algorithm,
-        encoding_key: EncodingKey,
-        decoding_key: DecodingKey,
-    ) -> Self {
+    fn with_keys(algorithm: Algorithm, encoding_key: EncodingKey, decoding_key: DecodingKey) -> Self {
         Self {
             algorithm,
             encoding_key,
@@ -179,27 +163,17 @@ fn install_crypto_provider() {
     });
 }
 
-fn check_pair(
-    algorithm: Algorithm,
-    encoding_key: &EncodingKey,
-    decoding_key: &DecodingKey,
-) -> Result<(), KeyError> {
+fn check_pair(algorithm: Algorithm, encoding_key: &EncodingKey, decoding_key: &DecodingKey) -> Result<(), KeyError> {
     const PROBE: &[u8] = b"latchkey key pair check";
-    let signature = jsonwebtoken::crypto::sign(PROBE, encoding_key, algorithm).map_err(|err| {
-        KeyError::InvalidPem {
-            which: "private",
-            algorithm,
-            reason: err.to_string(),
-        }
+    let signature = jsonwebtoken::crypto::sign(PROBE, encoding_key, algorithm).map_err(|err| KeyError::InvalidPem {
+        which: "private",
+        algorithm,
+        reason: err.to_string(),
     })?;
     match jsonwebtoken::crypto::verify(&signature, PROBE, decoding_key, algorithm) {
         Ok(true) => Ok(()),
         Ok(false) => Err(KeyError::Mismatch),
-        Err(err) => Err(KeyError::InvalidPem {
-            which: "public",
-            algorithm,
-            reason: err.to_string(),
-        }),
+        Err(err) => Err(KeyError::InvalidPem { which: "public", algorithm, reason: err.to_string() }),
     }
 }
 
@@ -221,10 +195,7 @@ mod tests {
         assert_eq!(s.access_lifetime, TimeDelta::seconds(300));
         assert_eq!(s.refresh_lifetime, TimeDelta::seconds(86_400));
         assert!(!s.rotate_refresh_tokens && !s.blacklist_after_rotation);
-        assert_eq!(
-            (s.audience.as_deref(), s.issuer.as_deref(), s.leeway_secs),
-            (None, None, 0)
-        );
+        assert_eq!((s.audience.as_deref(), s.issuer.as_deref(), s.leeway_secs), (None, None, 0));
     }
 
     #[test]
@@ -237,27 +208,15 @@ mod tests {
             .with_issuer("iss")
             .with_leeway(7);
         assert_eq!(s.algorithm(), Algorithm::HS512);
-        assert_eq!(
-            (s.access_lifetime, s.refresh_lifetime),
-            (TimeDelta::seconds(3), TimeDelta::seconds(8))
-        );
+        assert_eq!((s.access_lifetime, s.refresh_lifetime), (TimeDelta::seconds(3), TimeDelta::seconds(8)));
         assert!(s.rotate_refresh_tokens && s.blacklist_after_rotation);
-        assert_eq!(
-            (s.audience.as_deref(), s.issuer.as_deref(), s.leeway()),
-            (Some("aud"), Some("iss"), 7)
-        );
+        assert_eq!((s.audience.as_deref(), s.issuer.as_deref(), s.leeway()), (Some("aud"), Some("iss"), 7));
     }
 
     #[test]
     fn hmac_refuses_other_families_and_empty_secrets() {
-        assert!(matches!(
-            JwtSettings::hmac(Algorithm::RS256, b"secret"),
-            Err(KeyError::NotHmac(_))
-        ));
-        assert!(matches!(
-            JwtSettings::hmac(Algorithm::HS256, b""),
-            Err(KeyError::EmptySecret)
-        ));
+        assert!(matches!(JwtSettings::hmac(Algorithm::RS256, b"secret"), Err(KeyError::NotHmac(_))));
+        assert!(matches!(JwtSettings::hmac(Algorithm::HS256, b""), Err(KeyError::EmptySecret)));
     }
 
     #[test]
@@ -285,10 +244,7 @@ mod tests {
         ));
         assert!(matches!(
             JwtSettings::from_pem(Algorithm::RS256, b"not a pem", RSA_PUBLIC),
-            Err(KeyError::InvalidPem {
-                which: "private",
-                ..
-            })
+            Err(KeyError::InvalidPem { which: "private", .. })
         ));
         // A P-256 key cannot sign ES384.
         assert!(JwtSettings::from_pem(Algorithm::ES384, EC_PRIVATE, EC_PUBLIC).is_err());
@@ -298,9 +254,6 @@ mod tests {
     fn debug_output_leaves_keys_out() {
         let s = JwtSettings::hmac(Algorithm::HS256, b"very-secret-value").expect("settings");
         let shown = format!("{s:?}");
-        assert!(
-            !shown.contains("very-secret-value") && !shown.contains("key"),
-            "{shown}"
-        );
+        assert!(!shown.contains("very-secret-value") && !shown.contains("key"), "{shown}");
     }
 }

@@ -55,12 +55,7 @@ pub(crate) fn craft(payload: &Value) -> String {
 }
 
 pub(crate) fn craft_with(algorithm: Algorithm, secret: &[u8], payload: &Value) -> String {
-    jsonwebtoken::encode(
-        &Header::new(algorithm),
-        payload,
-        &EncodingKey::from_secret(secret),
-    )
-    .expect("encode")
+    jsonwebtoken::encode(&Header::new(algorithm), payload, &EncodingKey::from_secret(secret)).expect("encode")
 }
 
 /// The payload of a token, in its order, unverified.
@@ -73,9 +68,7 @@ pub(crate) fn keys(map: &Map<String, Value>) -> Vec<&str> {
 }
 
 pub(crate) fn int(map: &Map<String, Value>, claim: &str) -> i64 {
-    map.get(claim)
-        .and_then(Value::as_i64)
-        .unwrap_or_else(|| panic!("{claim} is not an integer"))
+    map.get(claim).and_then(Value::as_i64).unwrap_or_else(|| panic!("{claim} is not an integer"))
 }
 
 pub(crate) fn add_user(store: &MemoryStore, username: &str, is_active: bool) -> User {
@@ -96,10 +89,7 @@ pub(crate) fn add_user(store: &MemoryStore, username: &str, is_active: bool) -> 
 pub(crate) struct StoreDirectory(pub Arc<MemoryStore>);
 
 impl UserDirectory for StoreDirectory {
-    fn user(
-        &self,
-        id: latchkey_domain::UserId,
-    ) -> BoxFuture<'_, Result<Option<UserState>, DirectoryError>> {
+    fn user(&self, id: latchkey_domain::UserId) -> BoxFuture<'_, Result<Option<UserState>, DirectoryError>> {
         let found = self
             .0
             .find_user_by_id(id)

@@ -38,11 +38,7 @@ fn expiry(from: DateTime<Utc>, lifetime: TimeDelta) -> Result<i64, JwtError> {
 }
 
 /// `RefreshToken.for_user`: token_type, exp, iat, jti, user_id, in that order.
-pub(crate) fn refresh_for(
-    user_id: UserId,
-    now: DateTime<Utc>,
-    lifetime: TimeDelta,
-) -> Result<Claims, JwtError> {
+pub(crate) fn refresh_for(user_id: UserId, now: DateTime<Utc>, lifetime: TimeDelta) -> Result<Claims, JwtError> {
     let mut claims = Claims::new();
     claims.insert(TOKEN_TYPE_CLAIM, TokenKind::Refresh.as_str());
     claims.insert("exp", expiry(now, lifetime)?);
@@ -67,10 +63,7 @@ pub(crate) fn access_from(
     claims.insert("exp", expiry(from, lifetime)?);
     claims.insert("iat", now.timestamp());
     claims.insert(JTI_CLAIM, new_jti());
-    for (name, value) in refresh
-        .iter()
-        .filter(|(name, _)| !NO_COPY_CLAIMS.contains(&name.as_str()))
-    {
+    for (name, value) in refresh.iter().filter(|(name, _)| !NO_COPY_CLAIMS.contains(&name.as_str())) {
         claims.insert(name.clone(), value.clone());
     }
     Ok(claims)
@@ -78,11 +71,7 @@ pub(crate) fn access_from(
 
 /// The refresh serializer's rotation: the same payload with `set_jti()`, `set_exp()` and
 /// `set_iat()` applied, so claims keep their places and everything else carries over.
-pub(crate) fn rotated(
-    refresh: &Claims,
-    now: DateTime<Utc>,
-    lifetime: TimeDelta,
-) -> Result<Claims, JwtError> {
+pub(crate) fn rotated(refresh: &Claims, now: DateTime<Utc>, lifetime: TimeDelta) -> Result<Claims, JwtError> {
     let mut claims = refresh.clone();
     claims.insert(JTI_CLAIM, new_jti());
     claims.insert("exp", expiry(now, lifetime)?);
@@ -130,21 +119,14 @@ mod tests {
     fn jti_is_32_lowercase_hex() {
         let jti = new_jti();
         assert_eq!(jti.len(), 32);
-        assert!(
-            jti.chars()
-                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)),
-            "{jti}"
-        );
+        assert!(jti.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)), "{jti}");
         assert_ne!(jti, new_jti());
     }
 
     #[test]
     fn refresh_payload_order_and_values() {
         let refresh = refresh_for(UserId(7), at(1000), TimeDelta::seconds(86_400)).expect("claims");
-        assert_eq!(
-            keys(&refresh),
-            ["token_type", "exp", "iat", "jti", "user_id"]
-        );
+        assert_eq!(keys(&refresh), ["token_type", "exp", "iat", "jti", "user_id"]);
         assert_eq!(refresh.get("token_type"), Some(&json!("refresh")));
         assert_eq!(refresh.get("exp"), Some(&json!(87_400)));
         assert_eq!(refresh.get("iat"), Some(&json!(1000)));
@@ -156,12 +138,8 @@ mod tests {
         let refresh = claims(json!({
             "token_type": "refresh", "exp": 5, "role": "tester", "iat": 1, "jti": "old", "user_id": "7", "aud": "x"
         }));
-        let access =
-            access_from(&refresh, at(1000), at(1001), TimeDelta::seconds(300)).expect("claims");
-        assert_eq!(
-            keys(&access),
-            ["token_type", "exp", "iat", "jti", "role", "user_id", "aud"]
-        );
+        let access = access_from(&refresh, at(1000), at(1001), TimeDelta::seconds(300)).expect("claims");
+        assert_eq!(keys(&access), ["token_type", "exp", "iat", "jti", "role", "user_id", "aud"]);
         assert_eq!(access.get("token_type"), Some(&json!("access")));
         assert_eq!(access.get("exp"), Some(&json!(1300)));
         assert_eq!(access.get("iat"), Some(&json!(1001)));
@@ -171,70 +149,32 @@ mod tests {
 
     #[test]
     fn rotation_renews_in_place() {
-        let refresh = claims(
-            json!({"token_type": "refresh", "user_id": "7", "exp": 5, "jti": "old", "role": "r"}),
-        );
+        let refresh = claims(json!({"token_type": "refresh", "user_id": "7", "exp": 5, "jti": "old", "role": "r"}));
         let new = rotated(&refresh, at(2000), TimeDelta::seconds(60)).expect("claims");
         // No iat before: it is appended, the rest keep their places.
-        assert_eq!(
-            keys(&new),
-            ["token_type", "user_id", "exp", "jti", "role", "iat"]
-        );
-        assert_eq!(
-            (new.get("exp"), new.get("iat")),
-            (Some(&json!(2060)), Some(&json!(2000)))
-        );
+        assert_eq!(keys(&new), ["token_type", "user_id", "exp", "jti", "role", "iat"]);
+        assert_eq!((new.get("exp"), new.get("iat")), (Some(&json!(2060)), Some(&json!(2000))));
         assert_ne!(new.jti(), Some("old"));
     }
 
     #[test]
     fn lifetime_overflow_is_internal() {
-        assert!(matches!(
-            refresh_for(UserId(1), at(0), TimeDelta::MAX),
-            Err(JwtError::Internal(_))
-        ));
+        assert!(matches!(refresh_for(UserId(1), at(0), TimeDelta::MAX), Err(JwtError::Internal(_))));
     }
 
     #[test]
     fn verify_order_is_simplejwts() {
         let full = json!({"token_type": "access", "exp": 1, "jti": "j"});
-        assert_eq!(
-            verify_typed(&claims(full.clone()), TokenKind::Access),
-            Ok(())
-        );
-        assert_eq!(
-            verify_typed(&claims(full), TokenKind::Refresh),
-            Err(TokenError::WrongType)
-        );
-        assert_eq!(
-            verify_typed(&claims(json!({"jti": "j"})), TokenKind::Access),
-            Err(TokenError::NoExp)
-        );
-        assert_eq!(
-            verify_typed(&claims(json!({"exp": 1})), TokenKind::Access),
-            Err(TokenError::NoId)
-        );
-        assert_eq!(
-            verify_typed(&claims(json!({"exp": 1, "jti": "j"})), TokenKind::Access),
-            Err(TokenError::NoType)
-        );
+        assert_eq!(verify_typed(&claims(full.clone()), TokenKind::Access), Ok(()));
+        assert_eq!(verify_typed(&claims(full), TokenKind::Refresh), Err(TokenError::WrongType));
+        assert_eq!(verify_typed(&claims(json!({"jti": "j"})), TokenKind::Access), Err(TokenError::NoExp));
+        assert_eq!(verify_typed(&claims(json!({"exp": 1})), TokenKind::Access), Err(TokenError::NoId));
+        assert_eq!(verify_typed(&claims(json!({"exp": 1, "jti": "j"})), TokenKind::Access), Err(TokenError::NoType));
         let null_type = json!({"exp": 1, "jti": "j", "token_type": null});
-        assert_eq!(
-            verify_typed(&claims(null_type), TokenKind::Access),
-            Err(TokenError::WrongType)
-        );
+        assert_eq!(verify_typed(&claims(null_type), TokenKind::Access), Err(TokenError::WrongType));
         let upper = json!({"exp": 1, "jti": "j", "token_type": "ACCESS"});
-        assert_eq!(
-            verify_typed(&claims(upper), TokenKind::Access),
-            Err(TokenError::WrongType)
-        );
-        assert_eq!(
-            verify_untyped(&claims(json!({"exp": 1, "jti": "j"}))),
-            Ok(())
-        );
-        assert_eq!(
-            verify_untyped(&claims(json!({"jti": "j"}))),
-            Err(TokenError::NoExp)
-        );
+        assert_eq!(verify_typed(&claims(upper), TokenKind::Access), Err(TokenError::WrongType));
+        assert_eq!(verify_untyped(&claims(json!({"exp": 1, "jti": "j"}))), Ok(()));
+        assert_eq!(verify_untyped(&claims(json!({"jti": "j"}))), Err(TokenError::NoExp));
     }
 }

@@ -42,9 +42,7 @@ impl KeyDeriver {
     /// A deriver keyed with `secret`. Any length is accepted (HMAC's rule); use at least 32
     /// random bytes, since everyone who knows the secret and a stored salt knows the key.
     pub fn new(secret: &[u8]) -> Self {
-        Self {
-            mac: keyed_mac(secret),
-        }
+        Self { mac: keyed_mac(secret) }
     }
 
     /// The key for `salt`: always the same for the same secret and salt.
@@ -74,9 +72,7 @@ impl KeyDeriver {
 
 impl fmt::Debug for KeyDeriver {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("KeyDeriver")
-            .field("secret", &"<redacted>")
-            .finish()
+        f.debug_struct("KeyDeriver").field("secret", &"<redacted>").finish()
     }
 }
 
@@ -105,19 +101,14 @@ pub fn key_digest(key: &str) -> String {
 /// Whether `candidate` has the shape of a key (40 lowercase hex digits). Anything else can
 /// never match, so callers may answer without a lookup.
 pub fn is_well_formed_key(candidate: &str) -> bool {
-    candidate.len() == KEY_LENGTH
-        && candidate
-            .bytes()
-            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    candidate.len() == KEY_LENGTH && candidate.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// A fresh random salt, hex-encoded. Read from the OS generator directly so that a failing
 /// entropy source is an error to report, not a panic inside a thread-local generator.
 pub(crate) fn new_salt() -> Result<String, OpaqueError> {
     let mut bytes = [0u8; SALT_BYTES];
-    OsRng
-        .try_fill_bytes(&mut bytes)
-        .map_err(|err| OpaqueError::Entropy(err.to_string()))?;
+    OsRng.try_fill_bytes(&mut bytes).map_err(|err| OpaqueError::Entropy(err.to_string()))?;
     Ok(hex::encode(bytes))
 }
 
@@ -133,8 +124,7 @@ mod tests {
     use super::*;
 
     fn reference_hmac(secret: &[u8], parts: &[&[u8]]) -> Vec<u8> {
-        let mut mac =
-            <HmacSha256 as Mac>::new_from_slice(secret).expect("hmac takes any key length");
+        let mut mac = <HmacSha256 as Mac>::new_from_slice(secret).expect("hmac takes any key length");
         for part in parts {
             mac.update(part);
         }
@@ -156,10 +146,7 @@ mod tests {
         assert_eq!(a.derive(salt), a.derive(salt));
         assert_eq!(a.derive(salt), b.derive(salt));
         assert_ne!(a.derive(salt), a.derive("another salt"));
-        assert_ne!(
-            a.derive(salt),
-            KeyDeriver::new(b"another secret").derive(salt)
-        );
+        assert_ne!(a.derive(salt), KeyDeriver::new(b"another secret").derive(salt));
     }
 
     #[test]
@@ -169,10 +156,7 @@ mod tests {
         let salt = "abcdef0123456789abcdef0123456789";
         for secret in [b"k".to_vec(), vec![7u8; HMAC_BLOCK], vec![9u8; 131]] {
             let expected = reference_hmac(&secret, &[KEY_CONTEXT, salt.as_bytes()]);
-            assert_eq!(
-                KeyDeriver::new(&secret).derive(salt),
-                hex::encode(&expected[..20])
-            );
+            assert_eq!(KeyDeriver::new(&secret).derive(salt), hex::encode(&expected[..20]));
         }
     }
 
@@ -195,10 +179,7 @@ mod tests {
 
     #[test]
     fn digest_is_hex_sha256() {
-        assert_eq!(
-            key_digest("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(key_digest("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 
     #[test]
@@ -216,19 +197,14 @@ mod tests {
         let stale = "00000000000000000000000000000000";
         assert_eq!(deriver.resalt(stale), deriver.resalt(stale));
         assert_ne!(deriver.resalt(stale), stale);
-        assert_ne!(
-            deriver.resalt(stale),
-            KeyDeriver::new(b"other").resalt(stale)
-        );
+        assert_ne!(deriver.resalt(stale), KeyDeriver::new(b"other").resalt(stale));
         assert_eq!(deriver.resalt(stale).len(), SALT_BYTES * 2);
     }
 
     #[test]
     fn well_formed_keys() {
         assert!(is_well_formed_key(&"0".repeat(40)));
-        assert!(is_well_formed_key(
-            "6792c5a74792f66a570ebb9fd6255c1dd9a0f114"
-        ));
+        assert!(is_well_formed_key("6792c5a74792f66a570ebb9fd6255c1dd9a0f114"));
         for bad in [
             "",
             "short",

@@ -11,10 +11,7 @@ use std::sync::Arc;
 /// rotated-out keys fail.
 pub trait KeyDirectory: Send + Sync {
     /// `Ok(None)` when no current key has this digest.
-    fn user_for_digest(
-        &self,
-        digest: &str,
-    ) -> BoxFuture<'_, Result<Option<UserState>, DirectoryError>>;
+    fn user_for_digest(&self, digest: &str) -> BoxFuture<'_, Result<Option<UserState>, DirectoryError>>;
 }
 
 /// A [`KeyDirectory`] that queries the store on the polling thread.
@@ -36,10 +33,7 @@ impl StoreKeyDirectory {
 }
 
 impl KeyDirectory for StoreKeyDirectory {
-    fn user_for_digest(
-        &self,
-        digest: &str,
-    ) -> BoxFuture<'_, Result<Option<UserState>, DirectoryError>> {
+    fn user_for_digest(&self, digest: &str) -> BoxFuture<'_, Result<Option<UserState>, DirectoryError>> {
         // The future may not borrow `digest` (it lives only as long as `self`).
         let digest = digest.to_owned();
         Box::pin(async move {
@@ -63,26 +57,17 @@ mod tests {
         let keys = Arc::new(OpaqueKeys::new(KeyDeriver::new(b"secret"), store));
         let key = keys.key_for_user(ids[0]).expect("key");
         let directory = StoreKeyDirectory::new(keys.clone());
-        let found =
-            pollster::block_on(directory.user_for_digest(&key_digest(&key))).expect("lookup");
+        let found = pollster::block_on(directory.user_for_digest(&key_digest(&key))).expect("lookup");
         assert_eq!(found.map(|u| u.username), Some("alice".to_owned()));
         keys.reset(ids[0]).expect("reset");
-        assert!(
-            pollster::block_on(directory.user_for_digest(&key_digest(&key)))
-                .expect("lookup")
-                .is_none()
-        );
+        assert!(pollster::block_on(directory.user_for_digest(&key_digest(&key))).expect("lookup").is_none());
     }
 
     #[test]
     fn store_failures_are_directory_errors() {
-        let keys = Arc::new(OpaqueKeys::new(
-            KeyDeriver::new(b"secret"),
-            Arc::new(FailingStore),
-        ));
+        let keys = Arc::new(OpaqueKeys::new(KeyDeriver::new(b"secret"), Arc::new(FailingStore)));
         let directory = StoreKeyDirectory::new(keys);
-        let err = pollster::block_on(directory.user_for_digest(&key_digest("x")))
-            .expect_err("unavailable");
+        let err = pollster::block_on(directory.user_for_digest(&key_digest("x"))).expect_err("unavailable");
         assert!(err.0.contains("unavailable"), "{err}");
     }
 }

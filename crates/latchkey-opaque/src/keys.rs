@@ -86,10 +86,7 @@ impl OpaqueKeys {
     /// key it was issued with; if re-deriving from its salt gives another key, the secret
     /// changed since.
     fn is_current(&self, record: &OpaqueKeyRecord) -> bool {
-        digests_match(
-            &key_digest(&self.deriver.derive(&record.salt)),
-            &record.digest,
-        )
+        digests_match(&key_digest(&self.deriver.derive(&record.salt)), &record.digest)
     }
 
     /// The key of a stored record, replacing the record first when it is stale.
@@ -100,29 +97,21 @@ impl OpaqueKeys {
         }
         // A deterministic replacement: concurrent logins write the same record, so no login
         // hands out a key that a racing one has already overwritten.
-        let (replacement, key) =
-            self.record_with_salt(record.user_id, self.deriver.resalt(&record.salt));
+        let (replacement, key) = self.record_with_salt(record.user_id, self.deriver.resalt(&record.salt));
         self.store.put_key(&replacement)?;
         Ok(key)
     }
 
     fn record_with_salt(&self, user_id: UserId, salt: String) -> (OpaqueKeyRecord, String) {
         let key = self.deriver.derive(&salt);
-        let record = OpaqueKeyRecord {
-            user_id,
-            digest: key_digest(&key),
-            salt,
-            created: Utc::now().naive_utc(),
-        };
+        let record = OpaqueKeyRecord { user_id, digest: key_digest(&key), salt, created: Utc::now().naive_utc() };
         (record, key)
     }
 }
 
 impl fmt::Debug for OpaqueKeys {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OpaqueKeys")
-            .field("deriver", &self.deriver)
-            .finish_non_exhaustive()
+        f.debug_struct("OpaqueKeys").field("deriver", &self.deriver).finish_non_exhaustive()
     }
 }
 
@@ -138,9 +127,7 @@ impl UserCreated for ProvisionOnCreate {
             // Built directly rather than through `From<StoreError>`, which would report a
             // conflict as a taken username.
             Err(OpaqueError::Store(err)) => Err(AccountError::Store(err)),
-            Err(other) => Err(AccountError::Store(latchkey_domain::StoreError::Other(
-                other.to_string(),
-            ))),
+            Err(other) => Err(AccountError::Store(latchkey_domain::StoreError::Other(other.to_string()))),
         }
     }
 }
@@ -184,18 +171,8 @@ mod tests {
         let alice = keys.key_for_user(ids[0]).expect("key");
         let bob = keys.key_for_user(ids[1]).expect("key");
         assert_ne!(alice, bob);
-        assert_eq!(
-            keys.authenticate_key(&alice)
-                .expect("auth")
-                .map(|u| u.username),
-            Some("alice".into())
-        );
-        assert_eq!(
-            keys.authenticate_key(&bob)
-                .expect("auth")
-                .map(|u| u.username),
-            Some("bob".into())
-        );
+        assert_eq!(keys.authenticate_key(&alice).expect("auth").map(|u| u.username), Some("alice".into()));
+        assert_eq!(keys.authenticate_key(&bob).expect("auth").map(|u| u.username), Some("bob".into()));
     }
 
     #[test]
@@ -231,10 +208,7 @@ mod tests {
 
         // A second server that found the same stale record writes the same replacement.
         store.put_key(&stale).expect("restore stale");
-        assert_eq!(
-            keys(&store, b"secret B").key_for_user(ids[0]).expect("key"),
-            new
-        );
+        assert_eq!(keys(&store, b"secret B").key_for_user(ids[0]).expect("key"), new);
 
         // Going back to secret A does not bring the first key back.
         let back = before.key_for_user(ids[0]).expect("key");
@@ -246,9 +220,7 @@ mod tests {
     #[test]
     fn provision_repairs_a_stale_record() {
         let (store, ids) = store_with_users(&[("alice", true)]);
-        keys(&store, b"secret A")
-            .provision(ids[0])
-            .expect("provision");
+        keys(&store, b"secret A").provision(ids[0]).expect("provision");
         let after = keys(&store, b"secret B");
         let key = after.provision(ids[0]).expect("provision");
         assert!(after.authenticate_key(&key).expect("auth").is_some());
@@ -259,29 +231,12 @@ mod tests {
         let (store, ids) = store_with_users(&[("alice", true)]);
         let keys = keys(&store, b"secret");
         let key = keys.key_for_user(ids[0]).expect("key");
-        for presented in [
-            "0".repeat(40),
-            key.to_uppercase(),
-            format!("{key}0"),
-            String::new(),
-            key_digest(&key),
-        ] {
-            assert!(
-                keys.authenticate_key(&presented).expect("auth").is_none(),
-                "{presented}"
-            );
+        for presented in ["0".repeat(40), key.to_uppercase(), format!("{key}0"), String::new(), key_digest(&key)] {
+            assert!(keys.authenticate_key(&presented).expect("auth").is_none(), "{presented}");
         }
         // Someone holding a dump has digests, and a digest is not a key.
-        assert!(
-            keys.user_for_digest(&key_digest(&key))
-                .expect("lookup")
-                .is_some()
-        );
-        assert!(
-            keys.user_for_digest(&store.key_records()[0].salt)
-                .expect("lookup")
-                .is_none()
-        );
+        assert!(keys.user_for_digest(&key_digest(&key)).expect("lookup").is_some());
+        assert!(keys.user_for_digest(&store.key_records()[0].salt).expect("lookup").is_none());
     }
 
     #[test]
@@ -297,27 +252,15 @@ mod tests {
     fn unknown_users_are_store_not_found() {
         let (store, _) = store_with_users(&[]);
         let keys = keys(&store, b"secret");
-        assert!(matches!(
-            keys.key_for_user(UserId(99)),
-            Err(OpaqueError::Store(StoreError::NotFound))
-        ));
-        assert!(matches!(
-            keys.reset(UserId(99)),
-            Err(OpaqueError::Store(StoreError::NotFound))
-        ));
+        assert!(matches!(keys.key_for_user(UserId(99)), Err(OpaqueError::Store(StoreError::NotFound))));
+        assert!(matches!(keys.reset(UserId(99)), Err(OpaqueError::Store(StoreError::NotFound))));
     }
 
     #[test]
     fn store_failures_propagate() {
         let keys = OpaqueKeys::new(KeyDeriver::new(b"secret"), Arc::new(FailingStore));
-        assert!(matches!(
-            keys.key_for_user(UserId(1)),
-            Err(OpaqueError::Store(StoreError::Unavailable(_)))
-        ));
-        assert!(matches!(
-            keys.authenticate_key(&"0".repeat(40)),
-            Err(OpaqueError::Store(_))
-        ));
+        assert!(matches!(keys.key_for_user(UserId(1)), Err(OpaqueError::Store(StoreError::Unavailable(_)))));
+        assert!(matches!(keys.authenticate_key(&"0".repeat(40)), Err(OpaqueError::Store(_))));
         // A malformed key needs no store at all.
         assert!(keys.authenticate_key("short").expect("no lookup").is_none());
     }
@@ -326,10 +269,7 @@ mod tests {
     fn stored_records_never_hold_a_key() {
         let (store, ids) = store_with_users(&[("alice", true), ("bob", true)]);
         let keys = keys(&store, b"secret");
-        let mut issued = vec![
-            keys.key_for_user(ids[0]).expect("key"),
-            keys.key_for_user(ids[1]).expect("key"),
-        ];
+        let mut issued = vec![keys.key_for_user(ids[0]).expect("key"), keys.key_for_user(ids[1]).expect("key")];
         issued.push(keys.reset(ids[1]).expect("reset"));
         let dump = format!("{:?}", store.key_records());
         for key in &issued {
@@ -341,36 +281,22 @@ mod tests {
     fn provision_on_create_is_the_post_save_recipe() {
         let store = Arc::new(MemoryStore::new());
         let keys = Arc::new(keys(&store, b"secret"));
-        let accounts = Accounts::new(
-            store.clone(),
-            Arc::new(PasswordHasher::new(4).expect("cost")),
-        )
-        .with_hook(Arc::new(ProvisionOnCreate(keys.clone())));
-        let user = accounts
-            .create_user("dave", "dave@example.com", "pw-12345", Default::default())
-            .expect("user");
+        let accounts = Accounts::new(store.clone(), Arc::new(PasswordHasher::new(4).expect("cost")))
+            .with_hook(Arc::new(ProvisionOnCreate(keys.clone())));
+        let user = accounts.create_user("dave", "dave@example.com", "pw-12345", Default::default()).expect("user");
         let records = store.key_records();
         assert_eq!(records.len(), 1);
         assert_eq!(records[0].user_id, user.id);
         let key = keys.key_for_user(user.id).expect("key");
-        assert_eq!(
-            keys.authenticate_key(&key).expect("auth").map(|u| u.id),
-            Some(user.id)
-        );
+        assert_eq!(keys.authenticate_key(&key).expect("auth").map(|u| u.id), Some(user.id));
         assert!(store.find_user_by_id(user.id).expect("find").is_some());
     }
 
     #[test]
     fn provision_on_create_reports_store_errors_as_they_are() {
-        let hook = ProvisionOnCreate(Arc::new(OpaqueKeys::new(
-            KeyDeriver::new(b"s"),
-            Arc::new(FailingStore),
-        )));
+        let hook = ProvisionOnCreate(Arc::new(OpaqueKeys::new(KeyDeriver::new(b"s"), Arc::new(FailingStore))));
         let (store, ids) = store_with_users(&[("alice", true)]);
         let user = store.find_user_by_id(ids[0]).expect("find").expect("user");
-        assert!(matches!(
-            hook.user_created(&user),
-            Err(AccountError::Store(StoreError::Unavailable(_)))
-        ));
+        assert!(matches!(hook.user_created(&user), Err(AccountError::Store(StoreError::Unavailable(_)))));
     }
 }

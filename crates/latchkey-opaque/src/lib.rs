@@ -90,9 +90,7 @@ mod testing {
 
     use chrono::Utc;
     use latchkey_domain::memory::MemoryStore;
-    use latchkey_domain::{
-        NewUser, OpaqueKeyRecord, OpaqueKeyStore, StoreError, User, UserId, UserStore,
-    };
+    use latchkey_domain::{NewUser, OpaqueKeyRecord, OpaqueKeyStore, StoreError, User, UserId, UserStore};
     use std::sync::Arc;
 
     /// A memory store holding users with these names and `is_active` flags, and their ids.
@@ -129,10 +127,7 @@ mod testing {
         fn key_for_user(&self, _: UserId) -> Result<Option<OpaqueKeyRecord>, StoreError> {
             Err(down())
         }
-        fn find_key_by_digest(
-            &self,
-            _: &str,
-        ) -> Result<Option<(OpaqueKeyRecord, User)>, StoreError> {
+        fn find_key_by_digest(&self, _: &str) -> Result<Option<(OpaqueKeyRecord, User)>, StoreError> {
             Err(down())
         }
         fn put_key(&self, _: &OpaqueKeyRecord) -> Result<(), StoreError> {

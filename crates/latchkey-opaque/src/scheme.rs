@@ -2,9 +2,7 @@
 
 use crate::derive::{is_well_formed_key, key_digest};
 use crate::directory::KeyDirectory;
-use latchkey_engine::{
-    AuthError, AuthScheme, AuthorizationHeader, BoxFuture, Principal, SchemeError,
-};
+use latchkey_engine::{AuthError, AuthScheme, AuthorizationHeader, BoxFuture, Principal, SchemeError};
 use std::sync::Arc;
 
 /// The header keyword, matched ASCII-case-insensitively as DRF's `auth[0].lower()` does.
@@ -42,18 +40,14 @@ impl AuthScheme for TokenScheme {
                 [one] => *one,
                 _ => return Err(AuthError::token_header_with_spaces().into()),
             };
-            let presented = std::str::from_utf8(raw)
-                .map_err(|_| AuthError::token_header_with_invalid_characters())?;
+            let presented = std::str::from_utf8(raw).map_err(|_| AuthError::token_header_with_invalid_characters())?;
             // No key has another shape, so such strings (a JWT, a typo) fail without a lookup;
             // the body is the one an unknown key gets, as in DRF.
             if !is_well_formed_key(presented) {
                 return Err(AuthError::invalid_token().into());
             }
             // Looked up by digest, so the store's comparison never runs on key material.
-            let user = self
-                .directory
-                .user_for_digest(&key_digest(presented))
-                .await?;
+            let user = self.directory.user_for_digest(&key_digest(presented)).await?;
             let Some(user) = user else {
                 return Err(AuthError::invalid_token().into());
             };
@@ -98,12 +92,7 @@ mod tests {
         let (store, ids) = store_with_users(&[("alice", true), ("carol", false)]);
         let keys = Arc::new(OpaqueKeys::new(KeyDeriver::new(b"secret"), store.clone()));
         let scheme = TokenScheme::new(Arc::new(StoreKeyDirectory::new(keys.clone())));
-        Fixture {
-            scheme,
-            keys,
-            store,
-            ids,
-        }
+        Fixture { scheme, keys, store, ids }
     }
 
     fn run(scheme: &TokenScheme, raw: &[u8]) -> Result<Principal, SchemeError> {
@@ -148,11 +137,7 @@ mod tests {
     fn authenticates_a_valid_key() {
         let f = fixture();
         let key = f.keys.key_for_user(f.ids[0]).expect("key");
-        for raw in [
-            format!("Token {key}"),
-            format!("token {key}"),
-            format!("  TOKEN \t {key}  "),
-        ] {
+        for raw in [format!("Token {key}"), format!("token {key}"), format!("  TOKEN \t {key}  ")] {
             let principal = run(&f.scheme, raw.as_bytes()).expect("principal");
             assert_eq!(principal.user_id, f.ids[0]);
             assert_eq!(principal.username, "alice");
@@ -168,66 +153,28 @@ mod tests {
         let alice = f.keys.key_for_user(f.ids[0]).expect("key");
         let carol = f.keys.key_for_user(f.ids[1]).expect("key");
         let cases: Vec<(Vec<u8>, &str)> = vec![
-            (
-                b"Token".to_vec(),
-                "Invalid token header. No credentials provided.",
-            ),
-            (
-                b"Token ".to_vec(),
-                "Invalid token header. No credentials provided.",
-            ),
-            (
-                b"Token a b".to_vec(),
-                "Invalid token header. Token string should not contain spaces.",
-            ),
+            (b"Token".to_vec(), "Invalid token header. No credentials provided."),
+            (b"Token ".to_vec(), "Invalid token header. No credentials provided."),
+            (b"Token a b".to_vec(), "Invalid token header. Token string should not contain spaces."),
             (
                 format!("Token {alice} {alice}").into_bytes(),
                 "Invalid token header. Token string should not contain spaces.",
             ),
-            (
-                b"Token \xff\xfe".to_vec(),
-                "Invalid token header. Token string should not contain invalid characters.",
-            ),
-            (
-                format!("Token {}", "0".repeat(40)).into_bytes(),
-                "Invalid token.",
-            ),
+            (b"Token \xff\xfe".to_vec(), "Invalid token header. Token string should not contain invalid characters."),
+            (format!("Token {}", "0".repeat(40)).into_bytes(), "Invalid token."),
             (b"Token short".to_vec(), "Invalid token."),
-            (
-                format!("Token {}", "x".repeat(41)).into_bytes(),
-                "Invalid token.",
-            ),
+            (format!("Token {}", "x".repeat(41)).into_bytes(), "Invalid token."),
             (b"Token ZZZZ".to_vec(), "Invalid token."),
-            (
-                format!("Token {}", alice.to_uppercase()).into_bytes(),
-                "Invalid token.",
-            ),
-            (
-                b"Token eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoxfQ.c2lnbmF0dXJl".to_vec(),
-                "Invalid token.",
-            ),
-            (
-                format!("Token {}", key_digest(&alice)).into_bytes(),
-                "Invalid token.",
-            ),
-            (
-                format!("Token {carol}").into_bytes(),
-                "User inactive or deleted.",
-            ),
+            (format!("Token {}", alice.to_uppercase()).into_bytes(), "Invalid token."),
+            (b"Token eyJhbGciOiJIUzI1NiJ9.eyJ1c2VyX2lkIjoxfQ.c2lnbmF0dXJl".to_vec(), "Invalid token."),
+            (format!("Token {}", key_digest(&alice)).into_bytes(), "Invalid token."),
+            (format!("Token {carol}").into_bytes(), "User inactive or deleted."),
         ];
         for (raw, detail) in cases {
-            assert_eq!(
-                rejected(run(&f.scheme, &raw)),
-                detail,
-                "{}",
-                String::from_utf8_lossy(&raw)
-            );
+            assert_eq!(rejected(run(&f.scheme, &raw)), detail, "{}", String::from_utf8_lossy(&raw));
         }
         // The constructors are the ones the rest of the server renders.
-        assert_eq!(
-            rejected(run(&f.scheme, b"Token")),
-            AuthError::token_header_without_credentials().detail
-        );
+        assert_eq!(rejected(run(&f.scheme, b"Token")), AuthError::token_header_without_credentials().detail);
     }
 
     #[test]
@@ -235,10 +182,7 @@ mod tests {
         let f = fixture();
         let key = f.keys.key_for_user(f.ids[0]).expect("key");
         f.store.set_active(f.ids[0], false).expect("deactivate");
-        assert_eq!(
-            rejected(run(&f.scheme, format!("Token {key}").as_bytes())),
-            "User inactive or deleted."
-        );
+        assert_eq!(rejected(run(&f.scheme, format!("Token {key}").as_bytes())), "User inactive or deleted.");
     }
 
     #[test]
@@ -246,21 +190,12 @@ mod tests {
         let f = fixture();
         let old = f.keys.key_for_user(f.ids[0]).expect("key");
         let new = f.keys.reset(f.ids[0]).expect("reset");
-        assert_eq!(
-            rejected(run(&f.scheme, format!("Token {old}").as_bytes())),
-            "Invalid token."
-        );
+        assert_eq!(rejected(run(&f.scheme, format!("Token {old}").as_bytes())), "Invalid token.");
         assert!(run(&f.scheme, format!("Token {new}").as_bytes()).is_ok());
 
-        let rotated = Arc::new(OpaqueKeys::new(
-            KeyDeriver::new(b"rotated"),
-            f.store.clone(),
-        ));
+        let rotated = Arc::new(OpaqueKeys::new(KeyDeriver::new(b"rotated"), f.store.clone()));
         let scheme = TokenScheme::new(Arc::new(StoreKeyDirectory::new(rotated)));
-        assert_eq!(
-            rejected(run(&scheme, format!("Token {new}").as_bytes())),
-            "Invalid token."
-        );
+        assert_eq!(rejected(run(&scheme, format!("Token {new}").as_bytes())), "Invalid token.");
     }
 
     /// Counts lookups, and fails or answers as told.
@@ -270,10 +205,7 @@ mod tests {
     }
 
     impl KeyDirectory for Recording {
-        fn user_for_digest(
-            &self,
-            _: &str,
-        ) -> BoxFuture<'_, Result<Option<UserState>, DirectoryError>> {
+        fn user_for_digest(&self, _: &str) -> BoxFuture<'_, Result<Option<UserState>, DirectoryError>> {
             self.calls.fetch_add(1, Ordering::SeqCst);
             let answer = self.answer.clone().map_err(DirectoryError);
             Box::pin(async move { answer })
@@ -282,18 +214,9 @@ mod tests {
 
     #[test]
     fn malformed_keys_skip_the_lookup() {
-        let directory = Arc::new(Recording {
-            calls: AtomicUsize::new(0),
-            answer: Ok(None),
-        });
+        let directory = Arc::new(Recording { calls: AtomicUsize::new(0), answer: Ok(None) });
         let scheme = TokenScheme::new(directory.clone());
-        for raw in [
-            &b"Token short"[..],
-            b"Token ZZZZ",
-            b"Token",
-            b"Token a b",
-            b"Token \xff",
-        ] {
+        for raw in [&b"Token short"[..], b"Token ZZZZ", b"Token", b"Token a b", b"Token \xff"] {
             assert!(run(&scheme, raw).is_err());
         }
         assert_eq!(directory.calls.load(Ordering::SeqCst), 0);
@@ -304,10 +227,7 @@ mod tests {
 
     #[test]
     fn directory_failures_are_unavailable_not_rejections() {
-        let directory = Arc::new(Recording {
-            calls: AtomicUsize::new(0),
-            answer: Err("db down".into()),
-        });
+        let directory = Arc::new(Recording { calls: AtomicUsize::new(0), answer: Err("db down".into()) });
         let scheme = TokenScheme::new(directory);
         let raw = format!("Token {}", "0".repeat(40));
         match run(&scheme, raw.as_bytes()) {
@@ -323,14 +243,9 @@ mod tests {
         let chain = SchemeChain::new(vec![Arc::new(f.scheme.clone())]);
         assert_eq!(chain.challenge(), Some("Token"));
         let header = format!("token {key}");
-        let principal =
-            pollster::block_on(chain.authenticate(Some(header.as_bytes()))).expect("ok");
+        let principal = pollster::block_on(chain.authenticate(Some(header.as_bytes()))).expect("ok");
         assert_eq!(principal.map(|p| p.user_id), Some(f.ids[0]));
         let bearer = format!("Bearer {key}");
-        assert!(
-            pollster::block_on(chain.authenticate(Some(bearer.as_bytes())))
-                .expect("ok")
-                .is_none()
-        );
+        assert!(pollster::block_on(chain.authenticate(Some(bearer.as_bytes()))).expect("ok").is_none());
     }
 }

@@ -1,8 +1,6 @@
 use super::*;
 use crate::claims::UserIdClaim;
-use crate::test_support::{
-    SECRET, add_user, craft, craft_with, int, keys, now, payload, payload_for, with, without,
-};
+use crate::test_support::{SECRET, add_user, craft, craft_with, int, keys, now, payload, payload_for, with, without};
 use jsonwebtoken::Algorithm;
 use latchkey_domain::StoreError;
 use latchkey_domain::memory::MemoryStore;
@@ -44,10 +42,7 @@ impl RefreshTokenStore for Recording {
         new: &OutstandingToken,
         blacklist_old: bool,
     ) -> Result<BlacklistOutcome, StoreError> {
-        self.note(format!(
-            "rotate {} -> {} blacklist_old={blacklist_old}",
-            old.jti, new.jti
-        ));
+        self.note(format!("rotate {} -> {} blacklist_old={blacklist_old}", old.jti, new.jti));
         self.inner.rotate(old, new, blacklist_old)
     }
     fn flush_expired(&self, now: NaiveDateTime) -> Result<u64, StoreError> {
@@ -72,13 +67,7 @@ fn fixture_with(settings: JwtSettings) -> Fixture {
     let users = MemoryStore::new();
     let alice = add_user(&users, "alice", true);
     let carol = add_user(&users, "carol", false);
-    Fixture {
-        service: JwtService::new(settings, tokens.clone()),
-        tokens,
-        users,
-        alice,
-        carol,
-    }
+    Fixture { service: JwtService::new(settings, tokens.clone()), tokens, users, alice, carol }
 }
 
 fn fixture() -> Fixture {
@@ -109,34 +98,20 @@ fn obtained_pair_has_simplejwts_shape() {
     let pair = f.service.obtain_pair(&f.alice).expect("pair");
     let after = now();
     for (token, token_type) in [(&pair.access, "access"), (&pair.refresh, "refresh")] {
-        assert!(
-            token.starts_with("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."),
-            "{token}"
-        );
+        assert!(token.starts_with("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."), "{token}");
         let claims = payload(token);
-        assert_eq!(
-            keys(&claims),
-            ["token_type", "exp", "iat", "jti", "user_id"]
-        );
+        assert_eq!(keys(&claims), ["token_type", "exp", "iat", "jti", "user_id"]);
         assert_eq!(claims["token_type"], json!(token_type));
         assert_eq!(claims["user_id"], json!(f.alice.id.to_string()));
         assert!((before..=after).contains(&int(&claims, "iat")));
         let jti = claims["jti"].as_str().expect("jti");
-        assert!(
-            jti.len() == 32
-                && jti
-                    .bytes()
-                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
-        );
+        assert!(jti.len() == 32 && jti.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
     }
     let (access, refresh) = (payload(&pair.access), payload(&pair.refresh));
     assert_ne!(access["jti"], refresh["jti"]);
     assert_eq!(int(&refresh, "exp") - int(&refresh, "iat"), 86_400);
     assert_eq!(int(&access, "exp"), int(&refresh, "iat") + 300);
-    assert_eq!(
-        f.tokens.take(),
-        [format!("outstanding {}", jti(&pair.refresh))]
-    );
+    assert_eq!(f.tokens.take(), [format!("outstanding {}", jti(&pair.refresh))]);
 }
 
 #[test]
@@ -151,10 +126,7 @@ fn obtain_honours_configured_lifetimes() {
 #[test]
 fn each_obtain_is_a_new_pair() {
     let f = fixture();
-    let (a, b) = (
-        f.service.obtain_pair(&f.alice).expect("a"),
-        f.service.obtain_pair(&f.alice).expect("b"),
-    );
+    let (a, b) = (f.service.obtain_pair(&f.alice).expect("a"), f.service.obtain_pair(&f.alice).expect("b"));
     assert_ne!(jti(&a.refresh), jti(&b.refresh));
     assert_ne!(a.access, b.access);
 }
@@ -168,17 +140,11 @@ fn refresh_without_rotation_mints_an_access_token_only() {
     f.tokens.take();
     for _ in 0..3 {
         let before = now();
-        let refreshed = f
-            .service
-            .refresh(&pair.refresh, &f.users)
-            .expect("refreshed");
+        let refreshed = f.service.refresh(&pair.refresh, &f.users).expect("refreshed");
         let after = now();
         assert!(refreshed.refresh.is_none());
         let access = payload(&refreshed.access);
-        assert_eq!(
-            keys(&access),
-            ["token_type", "exp", "iat", "jti", "user_id"]
-        );
+        assert_eq!(keys(&access), ["token_type", "exp", "iat", "jti", "user_id"]);
         assert_eq!(access["token_type"], json!("access"));
         assert_eq!(access["user_id"], json!(f.alice.id.to_string()));
         assert_ne!(access["jti"], payload(&pair.access)["jti"]);
@@ -186,30 +152,15 @@ fn refresh_without_rotation_mints_an_access_token_only() {
         assert_eq!(int(&access, "exp") - int(&access, "iat"), 300);
         f.service.decode_access(&refreshed.access).expect("usable");
     }
-    assert!(
-        f.tokens.take().is_empty(),
-        "nothing is written without rotation"
-    );
+    assert!(f.tokens.take().is_empty(), "nothing is written without rotation");
 }
 
 #[test]
 fn refresh_copies_extra_claims_into_the_access_token() {
     let f = fixture();
-    let token = craft(&with(
-        refresh_for(json!(f.alice.id.to_string())),
-        "role",
-        json!("tester"),
-    ));
-    let access = payload(
-        &f.service
-            .refresh(&token, &f.users)
-            .expect("refreshed")
-            .access,
-    );
-    assert_eq!(
-        keys(&access),
-        ["token_type", "exp", "iat", "jti", "user_id", "role"]
-    );
+    let token = craft(&with(refresh_for(json!(f.alice.id.to_string())), "role", json!("tester")));
+    let access = payload(&f.service.refresh(&token, &f.users).expect("refreshed").access);
+    assert_eq!(keys(&access), ["token_type", "exp", "iat", "jti", "user_id", "role"]);
     assert_eq!(access["role"], json!("tester"));
 }
 
@@ -217,12 +168,7 @@ fn refresh_copies_extra_claims_into_the_access_token() {
 fn refresh_accepts_an_integer_user_id() {
     let f = fixture();
     let token = craft(&refresh_for(json!(f.alice.id.0)));
-    let access = payload(
-        &f.service
-            .refresh(&token, &f.users)
-            .expect("refreshed")
-            .access,
-    );
+    let access = payload(&f.service.refresh(&token, &f.users).expect("refreshed").access);
     assert_eq!(access["user_id"], json!(f.alice.id.0));
 }
 
@@ -234,63 +180,29 @@ fn refresh_token_failures() {
     let cases: Vec<(String, TokenError)> = vec![
         ("garbage".into(), TokenError::Invalid),
         ("123".into(), TokenError::Invalid),
-        (
-            craft_with(Algorithm::HS256, b"other", &refresh_for(id.clone())),
-            TokenError::Invalid,
-        ),
-        (
-            craft(&with(refresh_for(id.clone()), "exp", json!(now() - 5))),
-            TokenError::Expired,
-        ),
-        (
-            craft(&without(refresh_for(id.clone()), "exp")),
-            TokenError::NoExp,
-        ),
-        (
-            craft(&without(refresh_for(id.clone()), "jti")),
-            TokenError::NoId,
-        ),
-        (
-            craft(&without(refresh_for(id.clone()), "token_type")),
-            TokenError::NoType,
-        ),
+        (craft_with(Algorithm::HS256, b"other", &refresh_for(id.clone())), TokenError::Invalid),
+        (craft(&with(refresh_for(id.clone()), "exp", json!(now() - 5))), TokenError::Expired),
+        (craft(&without(refresh_for(id.clone()), "exp")), TokenError::NoExp),
+        (craft(&without(refresh_for(id.clone()), "jti")), TokenError::NoId),
+        (craft(&without(refresh_for(id.clone()), "token_type")), TokenError::NoType),
         (pair.access, TokenError::WrongType),
     ];
     for (token, expected) in cases {
-        assert_eq!(
-            token_error(f.service.refresh(&token, &f.users)),
-            expected,
-            "{token}"
-        );
-        assert_eq!(
-            token_error(f.service.blacklist(&token)),
-            expected,
-            "{token}"
-        );
+        assert_eq!(token_error(f.service.refresh(&token, &f.users)), expected, "{token}");
+        assert_eq!(token_error(f.service.blacklist(&token)), expected, "{token}");
     }
 }
 
 #[test]
 fn refresh_needs_an_active_account() {
     let f = fixture();
-    for user_id in [
-        json!("987654321"),
-        json!("abc"),
-        json!(null),
-        json!(f.carol.id.to_string()),
-    ] {
+    for user_id in [json!("987654321"), json!("abc"), json!(null), json!(f.carol.id.to_string())] {
         let token = craft(&refresh_for(user_id.clone()));
         let result = f.service.refresh(&token, &f.users);
-        assert!(
-            matches!(result, Err(JwtError::NoActiveAccount)),
-            "{user_id}: {result:?}"
-        );
+        assert!(matches!(result, Err(JwtError::NoActiveAccount)), "{user_id}: {result:?}");
     }
     let token = craft(&without(refresh_for(json!("1")), "user_id"));
-    assert!(matches!(
-        f.service.refresh(&token, &f.users),
-        Err(JwtError::NoActiveAccount)
-    ));
+    assert!(matches!(f.service.refresh(&token, &f.users), Err(JwtError::NoActiveAccount)));
     assert!(f.tokens.take().is_empty());
 }
 
@@ -302,79 +214,34 @@ fn rotation_with_blacklist_retires_the_old_token() {
     let pair = f.service.obtain_pair(&f.alice).expect("pair");
     f.tokens.take();
     let before = now();
-    let refreshed = f
-        .service
-        .refresh(&pair.refresh, &f.users)
-        .expect("refreshed");
+    let refreshed = f.service.refresh(&pair.refresh, &f.users).expect("refreshed");
     let after = now();
     let new = refreshed.refresh.expect("rotated");
     let (old, renewed) = (payload(&pair.refresh), payload(&new));
-    assert_eq!(
-        keys(&renewed),
-        ["token_type", "exp", "iat", "jti", "user_id"]
-    );
+    assert_eq!(keys(&renewed), ["token_type", "exp", "iat", "jti", "user_id"]);
     assert_ne!(renewed["jti"], old["jti"]);
-    assert_eq!(
-        (&renewed["token_type"], &renewed["user_id"]),
-        (&old["token_type"], &old["user_id"])
-    );
+    assert_eq!((&renewed["token_type"], &renewed["user_id"]), (&old["token_type"], &old["user_id"]));
     assert!((before..=after).contains(&int(&renewed, "iat")));
     assert_eq!(int(&renewed, "exp") - int(&renewed, "iat"), 86_400);
-    assert_eq!(
-        f.tokens.take(),
-        [format!(
-            "rotate {} -> {} blacklist_old=true",
-            jti(&pair.refresh),
-            jti(&new)
-        )]
-    );
+    assert_eq!(f.tokens.take(), [format!("rotate {} -> {} blacklist_old=true", jti(&pair.refresh), jti(&new))]);
 
-    assert_eq!(
-        token_error(f.service.refresh(&pair.refresh, &f.users)),
-        TokenError::Blacklisted
-    );
-    assert_eq!(
-        token_error(f.service.verify(&pair.refresh)),
-        TokenError::Blacklisted
-    );
-    assert_eq!(
-        token_error(f.service.blacklist(&pair.refresh)),
-        TokenError::Blacklisted
-    );
+    assert_eq!(token_error(f.service.refresh(&pair.refresh, &f.users)), TokenError::Blacklisted);
+    assert_eq!(token_error(f.service.verify(&pair.refresh)), TokenError::Blacklisted);
+    assert_eq!(token_error(f.service.blacklist(&pair.refresh)), TokenError::Blacklisted);
     // The access tokens of either generation and the new refresh token keep working.
     f.service.decode_access(&pair.access).expect("old access");
-    f.service
-        .decode_access(&refreshed.access)
-        .expect("new access");
-    let next = f
-        .service
-        .refresh(&new, &f.users)
-        .expect("rotates again")
-        .refresh
-        .expect("rotated");
+    f.service.decode_access(&refreshed.access).expect("new access");
+    let next = f.service.refresh(&new, &f.users).expect("rotates again").refresh.expect("rotated");
     assert_ne!(next, new);
 }
 
 #[test]
 fn rotation_keeps_extra_claims_and_their_order() {
     let f = fixture_with(hs256().with_rotation(true, true));
-    let crafted = without(
-        with(
-            refresh_for(json!(f.alice.id.to_string())),
-            "role",
-            json!("r"),
-        ),
-        "iat",
-    );
-    let refreshed = f
-        .service
-        .refresh(&craft(&crafted), &f.users)
-        .expect("refreshed");
+    let crafted = without(with(refresh_for(json!(f.alice.id.to_string())), "role", json!("r")), "iat");
+    let refreshed = f.service.refresh(&craft(&crafted), &f.users).expect("refreshed");
     let renewed = payload(&refreshed.refresh.expect("rotated"));
-    assert_eq!(
-        keys(&renewed),
-        ["token_type", "exp", "jti", "user_id", "role", "iat"]
-    );
+    assert_eq!(keys(&renewed), ["token_type", "exp", "jti", "user_id", "role", "iat"]);
     assert_eq!(renewed["role"], json!("r"));
     assert_eq!(payload(&refreshed.access)["role"], json!("r"));
 }
@@ -383,22 +250,10 @@ fn rotation_keeps_extra_claims_and_their_order() {
 fn rotation_without_blacklist_leaves_the_old_token_usable() {
     let f = fixture_with(hs256().with_rotation(true, false));
     let pair = f.service.obtain_pair(&f.alice).expect("pair");
-    let first = f
-        .service
-        .refresh(&pair.refresh, &f.users)
-        .expect("first")
-        .refresh
-        .expect("rotated");
-    let second = f
-        .service
-        .refresh(&pair.refresh, &f.users)
-        .expect("second")
-        .refresh
-        .expect("rotated");
+    let first = f.service.refresh(&pair.refresh, &f.users).expect("first").refresh.expect("rotated");
+    let second = f.service.refresh(&pair.refresh, &f.users).expect("second").refresh.expect("rotated");
     assert_ne!(first, second);
-    f.service
-        .refresh(&first, &f.users)
-        .expect("the new one works too");
+    f.service.refresh(&first, &f.users).expect("the new one works too");
     f.service.verify(&pair.refresh).expect("not blacklisted");
 }
 
@@ -417,10 +272,7 @@ fn concurrent_rotations_of_one_token_let_exactly_one_through() {
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("thread"))
-            .collect()
+        handles.into_iter().map(|h| h.join().expect("thread")).collect()
     });
     let winners = results.iter().filter(|r| r.is_ok()).count();
     assert_eq!(winners, 1, "{results:?}");
@@ -446,22 +298,9 @@ fn verify_checks_signature_expiry_and_id_of_any_type() {
     }
     let cases = [
         ("garbage".to_owned(), TokenError::Invalid),
-        (
-            craft(&with(
-                payload_for("access", json!("1")),
-                "exp",
-                json!(now() - 1),
-            )),
-            TokenError::Expired,
-        ),
-        (
-            craft(&without(payload_for("access", json!("1")), "exp")),
-            TokenError::NoExp,
-        ),
-        (
-            craft(&without(payload_for("access", json!("1")), "jti")),
-            TokenError::NoId,
-        ),
+        (craft(&with(payload_for("access", json!("1")), "exp", json!(now() - 1))), TokenError::Expired),
+        (craft(&without(payload_for("access", json!("1")), "exp")), TokenError::NoExp),
+        (craft(&without(payload_for("access", json!("1")), "jti")), TokenError::NoId),
     ];
     for (token, expected) in cases {
         assert_eq!(token_error(f.service.verify(&token)), expected, "{token}");
@@ -473,23 +312,15 @@ fn verify_consults_the_blacklist_by_default() {
     let f = fixture();
     let pair = f.service.obtain_pair(&f.alice).expect("pair");
     f.service.blacklist(&pair.refresh).expect("blacklisted");
-    assert_eq!(
-        token_error(f.service.verify(&pair.refresh)),
-        TokenError::Blacklisted
-    );
-    f.service
-        .verify(&pair.access)
-        .expect("its access token is not blacklisted");
+    assert_eq!(token_error(f.service.verify(&pair.refresh)), TokenError::Blacklisted);
+    f.service.verify(&pair.access).expect("its access token is not blacklisted");
 }
 
 #[test]
 fn verify_follows_simplejwt_when_rotating_without_blacklisting() {
-    for (rotate, blacklist_after, checks) in [
-        (false, false, true),
-        (true, true, true),
-        (false, true, true),
-        (true, false, false),
-    ] {
+    for (rotate, blacklist_after, checks) in
+        [(false, false, true), (true, true, true), (false, true, true), (true, false, false)]
+    {
         let f = fixture_with(hs256().with_rotation(rotate, blacklist_after));
         assert_eq!(f.service.settings().verify_checks_blacklist, checks);
         let pair = f.service.obtain_pair(&f.alice).expect("pair");
@@ -500,10 +331,7 @@ fn verify_follows_simplejwt_when_rotating_without_blacklisting() {
         } else {
             verified.expect("verify ignores the blacklist");
             // refresh still refuses it
-            assert_eq!(
-                token_error(f.service.refresh(&pair.refresh, &f.users)),
-                TokenError::Blacklisted
-            );
+            assert_eq!(token_error(f.service.refresh(&pair.refresh, &f.users)), TokenError::Blacklisted);
         }
     }
 }
@@ -513,31 +341,13 @@ fn verify_follows_simplejwt_when_rotating_without_blacklisting() {
 #[test]
 fn blacklist_once_then_blacklisted() {
     let f = fixture();
-    let (first, second) = (
-        f.service.obtain_pair(&f.alice).expect("a"),
-        f.service.obtain_pair(&f.alice).expect("b"),
-    );
+    let (first, second) = (f.service.obtain_pair(&f.alice).expect("a"), f.service.obtain_pair(&f.alice).expect("b"));
     f.tokens.take();
     f.service.blacklist(&first.refresh).expect("blacklisted");
-    assert_eq!(
-        f.tokens.take(),
-        [format!(
-            "blacklist {} user Some({:?})",
-            jti(&first.refresh),
-            f.alice.id
-        )]
-    );
-    assert_eq!(
-        token_error(f.service.blacklist(&first.refresh)),
-        TokenError::Blacklisted
-    );
-    assert_eq!(
-        token_error(f.service.refresh(&first.refresh, &f.users)),
-        TokenError::Blacklisted
-    );
-    f.service
-        .refresh(&second.refresh, &f.users)
-        .expect("other tokens unaffected");
+    assert_eq!(f.tokens.take(), [format!("blacklist {} user Some({:?})", jti(&first.refresh), f.alice.id)]);
+    assert_eq!(token_error(f.service.blacklist(&first.refresh)), TokenError::Blacklisted);
+    assert_eq!(token_error(f.service.refresh(&first.refresh, &f.users)), TokenError::Blacklisted);
+    f.service.refresh(&second.refresh, &f.users).expect("other tokens unaffected");
 }
 
 #[test]
@@ -546,16 +356,10 @@ fn blacklist_accepts_crafted_tokens_for_unknown_users() {
     for user_id in [json!("987654321"), json!("abc")] {
         let token = craft(&refresh_for(user_id));
         f.service.blacklist(&token).expect("blacklisted");
-        assert_eq!(
-            token_error(f.service.refresh(&token, &f.users)),
-            TokenError::Blacklisted
-        );
+        assert_eq!(token_error(f.service.refresh(&token, &f.users)), TokenError::Blacklisted);
     }
     let writes = f.tokens.take();
-    assert!(
-        writes[0].ends_with("user Some(UserId(987654321))") && writes[1].ends_with("user None"),
-        "{writes:?}"
-    );
+    assert!(writes[0].ends_with("user Some(UserId(987654321))") && writes[1].ends_with("user None"), "{writes:?}");
 }
 
 #[test]
@@ -565,10 +369,7 @@ fn blacklisted_token_without_exp_or_type_reports_blacklisted_first() {
     let good = refresh_for(json!("1"));
     f.service.blacklist(&craft(&good)).expect("blacklisted");
     let stripped = craft(&without(without(good, "exp"), "token_type"));
-    assert_eq!(
-        token_error(f.service.refresh(&stripped, &f.users)),
-        TokenError::Blacklisted
-    );
+    assert_eq!(token_error(f.service.refresh(&stripped, &f.users)), TokenError::Blacklisted);
 }
 
 // ---- access tokens and maintenance -------------------------------------------------------
@@ -582,30 +383,11 @@ fn decode_access_paths() {
     let id = json!("1");
     let cases = [
         ("garbage".to_owned(), TokenError::Invalid),
-        (
-            craft_with(Algorithm::HS384, SECRET, &payload_for("access", id.clone())),
-            TokenError::Invalid,
-        ),
-        (
-            craft(&with(
-                payload_for("access", id.clone()),
-                "exp",
-                json!(now()),
-            )),
-            TokenError::Expired,
-        ),
-        (
-            craft(&without(payload_for("access", id.clone()), "exp")),
-            TokenError::NoExp,
-        ),
-        (
-            craft(&without(payload_for("access", id.clone()), "jti")),
-            TokenError::NoId,
-        ),
-        (
-            craft(&without(payload_for("access", id.clone()), "token_type")),
-            TokenError::NoType,
-        ),
+        (craft_with(Algorithm::HS384, SECRET, &payload_for("access", id.clone())), TokenError::Invalid),
+        (craft(&with(payload_for("access", id.clone()), "exp", json!(now()))), TokenError::Expired),
+        (craft(&without(payload_for("access", id.clone()), "exp")), TokenError::NoExp),
+        (craft(&without(payload_for("access", id.clone()), "jti")), TokenError::NoId),
+        (craft(&without(payload_for("access", id.clone()), "token_type")), TokenError::NoType),
         (pair.refresh, TokenError::WrongType),
     ];
     for (token, expected) in cases {
@@ -633,67 +415,44 @@ const ED_PUBLIC: &[u8] = include_bytes!("../testdata/ed25519_public.pem");
 fn round_trip(settings: JwtSettings, header: &str) {
     let f = fixture_with(settings.with_rotation(true, true));
     let pair = f.service.obtain_pair(&f.alice).expect("pair");
-    assert!(
-        pair.access
-            .starts_with(&format!("{}.", crate::codec::base64url(header.as_bytes())))
-    );
+    assert!(pair.access.starts_with(&format!("{}.", crate::codec::base64url(header.as_bytes()))));
     f.service.decode_access(&pair.access).expect("access");
     f.service.verify(&pair.refresh).expect("verify");
     let refreshed = f.service.refresh(&pair.refresh, &f.users).expect("refresh");
-    f.service
-        .decode_access(&refreshed.access)
-        .expect("new access");
-    assert_eq!(
-        token_error(f.service.refresh(&pair.refresh, &f.users)),
-        TokenError::Blacklisted
-    );
+    f.service.decode_access(&refreshed.access).expect("new access");
+    assert_eq!(token_error(f.service.refresh(&pair.refresh, &f.users)), TokenError::Blacklisted);
 }
 
 #[test]
 fn rs256_round_trip() {
-    let settings =
-        JwtSettings::from_pem(Algorithm::RS256, RSA_PRIVATE, RSA_PUBLIC).expect("settings");
+    let settings = JwtSettings::from_pem(Algorithm::RS256, RSA_PRIVATE, RSA_PUBLIC).expect("settings");
     round_trip(settings, r#"{"alg":"RS256","typ":"JWT"}"#);
 }
 
 #[test]
 fn eddsa_round_trip() {
-    let settings =
-        JwtSettings::from_pem(Algorithm::EdDSA, ED_PRIVATE, ED_PUBLIC).expect("settings");
+    let settings = JwtSettings::from_pem(Algorithm::EdDSA, ED_PRIVATE, ED_PUBLIC).expect("settings");
     round_trip(settings, r#"{"alg":"EdDSA","typ":"JWT"}"#);
 }
 
 #[test]
 fn asymmetric_tokens_need_the_right_key_and_algorithm() {
-    let f = fixture_with(
-        JwtSettings::from_pem(Algorithm::RS256, RSA_PRIVATE, RSA_PUBLIC).expect("settings"),
-    );
+    let f = fixture_with(JwtSettings::from_pem(Algorithm::RS256, RSA_PRIVATE, RSA_PUBLIC).expect("settings"));
     let other = JwtService::new(
-        JwtSettings::from_pem(Algorithm::RS256, RSA_OTHER_PRIVATE, RSA_OTHER_PUBLIC)
-            .expect("settings"),
+        JwtSettings::from_pem(Algorithm::RS256, RSA_OTHER_PRIVATE, RSA_OTHER_PUBLIC).expect("settings"),
         Arc::new(MemoryStore::new()),
     );
     let foreign = other.obtain_pair(&f.alice).expect("pair");
-    assert_eq!(
-        f.service.decode_access(&foreign.access),
-        Err(TokenError::Invalid)
-    );
+    assert_eq!(f.service.decode_access(&foreign.access), Err(TokenError::Invalid));
     // Algorithm confusion: an HS256 token keyed with the public key is refused.
-    let confused = craft_with(
-        Algorithm::HS256,
-        RSA_PUBLIC,
-        &payload_for("access", json!("1")),
-    );
+    let confused = craft_with(Algorithm::HS256, RSA_PUBLIC, &payload_for("access", json!("1")));
     assert_eq!(f.service.decode_access(&confused), Err(TokenError::Invalid));
     let pss = JwtService::new(
         JwtSettings::from_pem(Algorithm::PS256, RSA_PRIVATE, RSA_PUBLIC).expect("settings"),
         Arc::new(MemoryStore::new()),
     );
     let pss_pair = pss.obtain_pair(&f.alice).expect("pair");
-    assert_eq!(
-        f.service.decode_access(&pss_pair.access),
-        Err(TokenError::Invalid)
-    );
+    assert_eq!(f.service.decode_access(&pss_pair.access), Err(TokenError::Invalid));
 }
 
 #[test]
@@ -702,41 +461,19 @@ fn audience_and_issuer_are_issued_copied_and_required() {
     let pair = f.service.obtain_pair(&f.alice).expect("pair");
     for token in [&pair.access, &pair.refresh] {
         let claims = payload(token);
-        assert_eq!(
-            keys(&claims),
-            ["token_type", "exp", "iat", "jti", "user_id", "aud", "iss"]
-        );
-        assert_eq!(
-            (&claims["aud"], &claims["iss"]),
-            (&json!("api"), &json!("latchkey"))
-        );
+        assert_eq!(keys(&claims), ["token_type", "exp", "iat", "jti", "user_id", "aud", "iss"]);
+        assert_eq!((&claims["aud"], &claims["iss"]), (&json!("api"), &json!("latchkey")));
     }
-    let access = f
-        .service
-        .refresh(&pair.refresh, &f.users)
-        .expect("refresh")
-        .access;
-    assert_eq!(
-        keys(&payload(&access)),
-        ["token_type", "exp", "iat", "jti", "user_id", "aud", "iss"]
-    );
+    let access = f.service.refresh(&pair.refresh, &f.users).expect("refresh").access;
+    assert_eq!(keys(&payload(&access)), ["token_type", "exp", "iat", "jti", "user_id", "aud", "iss"]);
 
     let id = json!(f.alice.id.to_string());
     let plain = craft(&refresh_for(id.clone()));
-    assert_eq!(
-        token_error(f.service.refresh(&plain, &f.users)),
-        TokenError::Invalid
-    );
-    let wrong = craft(&with(
-        with(refresh_for(id), "aud", json!("web")),
-        "iss",
-        json!("latchkey"),
-    ));
+    assert_eq!(token_error(f.service.refresh(&plain, &f.users)), TokenError::Invalid);
+    let wrong = craft(&with(with(refresh_for(id), "aud", json!("web")), "iss", json!("latchkey")));
     assert_eq!(token_error(f.service.verify(&wrong)), TokenError::Invalid);
 
     // Without an audience configured, a token's aud is not looked at.
     let open = fixture();
-    open.service
-        .decode_access(&pair.access)
-        .expect("aud and iss ignored");
+    open.service.decode_access(&pair.access).expect("aud and iss ignored");
 }
