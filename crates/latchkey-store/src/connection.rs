@@ -2,9 +2,7 @@
 //! per-connection settings, and the helpers for code that must know which database it talks to.
 
 use crate::error::ConnectError;
-use diesel::connection::{
-    AnsiTransactionManager, Connection, SimpleConnection, TransactionManager,
-};
+use diesel::connection::{AnsiTransactionManager, Connection, SimpleConnection, TransactionManager};
 use diesel::r2d2::R2D2Connection;
 use diesel::result::Error as DieselError;
 use diesel::{PgConnection, SqliteConnection};
@@ -47,18 +45,15 @@ impl AnyConnection {
 /// type-checks against each backend on its own and may use what the shared `MultiBackend`
 /// cannot, such as `on_conflict(..).do_update()`, which both PostgreSQL and SQLite support:
 ///
-/// ```ignore
+/// ```
 /// use diesel::prelude::*;
-/// let mut conn = db.conn()?;
-/// let written = latchkey_store::match_backend!(&mut *conn, |c| {
-///     diesel::insert_into(products::table)
-///         .values(&row)
-///         .on_conflict(products::sku)
-///         .do_update()
-///         .set(&row)
-///         .execute(c)
-/// })
-/// .map_err(latchkey_store::map_diesel_error)?;
+/// use latchkey_store::{Database, map_diesel_error, schema::users};
+///
+/// fn count_users(db: &Database) -> Result<i64, latchkey_domain::StoreError> {
+///     let mut conn = db.conn()?;
+///     latchkey_store::match_backend!(&mut *conn, |c| users::table.count().get_result::<i64>(c))
+///         .map_err(map_diesel_error)
+/// }
 /// ```
 ///
 /// When the two backends need different code, match on the variants instead:
@@ -101,9 +96,7 @@ where
                     Ok(value)
                 }
                 Err(err) => {
-                    match <AnyConnection as TransactionManager<AnyConnection>>::rollback_transaction(
-                        conn,
-                    ) {
+                    match <AnyConnection as TransactionManager<AnyConnection>>::rollback_transaction(conn) {
                         // A broken manager after a failed body says less than the body's own error.
                         Ok(()) | Err(DieselError::BrokenTransactionManager) => Err(err),
                         Err(rollback) => Err(rollback.into()),
@@ -167,11 +160,7 @@ impl Target {
         }
         // Parameters (`?mode=ro`) only mean something in URI form; a bare path is taken as a
         // file name, so `%` and `#` in it stay literal.
-        Some(Target::Sqlite(if path.contains('?') {
-            format!("file:{path}")
-        } else {
-            path.to_owned()
-        }))
+        Some(Target::Sqlite(if path.contains('?') { format!("file:{path}") } else { path.to_owned() }))
     }
 
     fn backend(&self) -> Backend {
@@ -194,9 +183,7 @@ pub struct ConnectionManager {
 impl fmt::Debug for ConnectionManager {
     // The PostgreSQL URL may hold a password: show only the backend.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ConnectionManager")
-            .field("backend", &self.backend())
-            .finish_non_exhaustive()
+        f.debug_struct("ConnectionManager").field("backend", &self.backend()).finish_non_exhaustive()
     }
 }
 
@@ -204,9 +191,7 @@ impl ConnectionManager {
     pub fn new(url: &str) -> Result<Self, ConnectError> {
         match Target::parse(url) {
             Some(target) => Ok(Self { target }),
-            None => Err(ConnectError::UnsupportedUrl {
-                url: crate::error::redact_url(url),
-            }),
+            None => Err(ConnectError::UnsupportedUrl { url: crate::error::redact_url(url) }),
         }
     }
 
@@ -269,9 +254,7 @@ impl SqlitePragmas {
 impl r2d2::CustomizeConnection<AnyConnection, diesel::r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut AnyConnection) -> Result<(), diesel::r2d2::Error> {
         match conn {
-            AnyConnection::Sqlite(sqlite) => {
-                self.apply(sqlite).map_err(diesel::r2d2::Error::QueryError)
-            }
+            AnyConnection::Sqlite(sqlite) => self.apply(sqlite).map_err(diesel::r2d2::Error::QueryError),
             AnyConnection::Postgresql(_) => Ok(()),
         }
     }
@@ -287,15 +270,8 @@ mod tests {
 
     #[test]
     fn postgres_urls_pass_through() {
-        for url in [
-            "postgres://u:p@h/db",
-            "postgresql://h/db",
-            "POSTGRES://h/db",
-        ] {
-            assert!(
-                matches!(parse(url), Some(Target::Postgres(u)) if u == url),
-                "{url}"
-            );
+        for url in ["postgres://u:p@h/db", "postgresql://h/db", "POSTGRES://h/db"] {
+            assert!(matches!(parse(url), Some(Target::Postgres(u)) if u == url), "{url}");
         }
     }
 
@@ -312,23 +288,13 @@ mod tests {
             ("sqlite://a.db?mode=ro", "file:a.db?mode=ro"),
         ];
         for (url, path) in cases {
-            assert!(
-                matches!(parse(url), Some(Target::Sqlite(p)) if p == path),
-                "{url}"
-            );
+            assert!(matches!(parse(url), Some(Target::Sqlite(p)) if p == path), "{url}");
         }
     }
 
     #[test]
     fn unknown_schemes_and_empty_paths_are_refused() {
-        for url in [
-            "mysql://h/db",
-            "http://h/x",
-            "",
-            "  ",
-            "sqlite://",
-            "sqlite:",
-        ] {
+        for url in ["mysql://h/db", "http://h/x", "", "  ", "sqlite://", "sqlite:"] {
             assert!(parse(url).is_none(), "{url:?}");
         }
     }

@@ -1,9 +1,7 @@
 //! [`Database`]: the pool, how it is opened, and the migrations run through it.
 
 use crate::connection::{AnyConnection, Backend, ConnectionManager, SqlitePragmas};
-use crate::error::{
-    ConnectError, is_locked, map_diesel_error, map_pool_error, one_line, redact_url,
-};
+use crate::error::{ConnectError, is_locked, map_diesel_error, map_pool_error, one_line, redact_url};
 use crate::migrations::{POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, name_for_version};
 use diesel::result::Error as DieselError;
 use diesel_migrations::MigrationHarness;
@@ -41,11 +39,7 @@ impl Default for PoolOptions {
 
 impl PoolOptions {
     pub fn new(max_size: u32, connection_timeout: Duration) -> Self {
-        Self {
-            max_size,
-            connection_timeout,
-            ..Self::default()
-        }
+        Self { max_size, connection_timeout, ..Self::default() }
     }
 }
 
@@ -80,10 +74,8 @@ impl Database {
     /// request. Migrations are not run: see [`Database::run_migrations`].
     pub fn connect(url: &str, options: PoolOptions) -> Result<Database, ConnectError> {
         let redacted_url = redact_url(url);
-        let invalid = |reason: &str| ConnectError::InvalidOptions {
-            url: redacted_url.clone(),
-            reason: reason.to_owned(),
-        };
+        let invalid =
+            |reason: &str| ConnectError::InvalidOptions { url: redacted_url.clone(), reason: reason.to_owned() };
         // r2d2 panics on either.
         if options.max_size == 0 {
             return Err(invalid("max_size must be at least 1"));
@@ -94,25 +86,16 @@ impl Database {
         let manager = ConnectionManager::new(url)?;
         let backend = manager.backend();
         if manager.is_sqlite_memory() && options.max_size > 1 {
-            log::warn!(
-                "{redacted_url}: every pooled SQLite connection gets its own in-memory database"
-            );
+            log::warn!("{redacted_url}: every pooled SQLite connection gets its own in-memory database");
         }
-        let pragmas = SqlitePragmas {
-            busy_timeout: options.sqlite_busy_timeout,
-        };
-        let failed = |reason: String| ConnectError::Connect {
-            url: redacted_url.clone(),
-            reason: one_line(&reason),
-        };
+        let pragmas = SqlitePragmas { busy_timeout: options.sqlite_busy_timeout };
+        let failed = |reason: String| ConnectError::Connect { url: redacted_url.clone(), reason: one_line(&reason) };
 
         // One connection first, outside the pool: r2d2's `build` retries a failing connect until
         // `connection_timeout` and keeps only the last message, so a refused connection would
         // take that long to report. This fails at once, in the driver's words.
         let mut probe = manager.connect().map_err(|e| failed(e.to_string()))?;
-        pragmas
-            .on_acquire(&mut probe)
-            .map_err(|e| failed(e.to_string()))?;
+        pragmas.on_acquire(&mut probe).map_err(|e| failed(e.to_string()))?;
         drop(probe);
 
         let pool = Pool::builder()
@@ -124,15 +107,8 @@ impl Database {
             .connection_customizer(Box::new(pragmas))
             .build(manager)
             .map_err(|e| failed(e.to_string()))?;
-        log::debug!(
-            "connected to {redacted_url} ({backend}, pool of {})",
-            options.max_size
-        );
-        Ok(Database {
-            pool,
-            backend,
-            redacted_url,
-        })
+        log::debug!("connected to {redacted_url} ({backend}, pool of {})", options.max_size);
+        Ok(Database { pool, backend, redacted_url })
     }
 
     pub fn backend(&self) -> Backend {
@@ -160,10 +136,7 @@ impl Database {
             Backend::Postgres => conn.run_pending_migrations(POSTGRES_MIGRATIONS),
         }
         .map_err(|e| StoreError::Other(format!("migration failed: {e}")))?;
-        let names: Vec<String> = applied
-            .iter()
-            .map(|v| name_for_version(self.backend, &v.to_string()))
-            .collect();
+        let names: Vec<String> = applied.iter().map(|v| name_for_version(self.backend, &v.to_string())).collect();
         for name in &names {
             log::info!("applied migration {name} to {}", self.redacted_url);
         }
@@ -197,8 +170,7 @@ impl Database {
         loop {
             match crate::connection::write_transaction(&mut conn, &mut body) {
                 Err(err)
-                    if attempt < WRITE_ATTEMPTS
-                        && (retry(&err) || matches!(&err, TxError::Db(e) if is_locked(e))) =>
+                    if attempt < WRITE_ATTEMPTS && (retry(&err) || matches!(&err, TxError::Db(e) if is_locked(e))) =>
                 {
                     log::debug!(
                         "write transaction attempt {attempt} on {} will be retried: {err:?}",
@@ -242,9 +214,7 @@ impl TxError {
         match self {
             TxError::Db(err) => map_diesel_error(err),
             TxError::Store(err) => err,
-            TxError::AlreadyBlacklisted => {
-                StoreError::Conflict("blacklisted_tokens.token_id".into())
-            }
+            TxError::AlreadyBlacklisted => StoreError::Conflict("blacklisted_tokens.token_id".into()),
             TxError::OutstandingRace => StoreError::Conflict("outstanding_tokens.jti".into()),
         }
     }

@@ -9,9 +9,7 @@ use thiserror::Error;
 /// by `***`, so the error can be logged or shown as it is.
 #[derive(Debug, Error)]
 pub enum ConnectError {
-    #[error(
-        "unsupported database URL `{url}`: expected postgres://, postgresql://, sqlite://, sqlite: or a file path"
-    )]
+    #[error("unsupported database URL `{url}`: expected postgres://, postgresql://, sqlite://, sqlite: or a file path")]
     UnsupportedUrl { url: String },
     #[error("invalid pool options for {url}: {reason}")]
     InvalidOptions { url: String, reason: String },
@@ -38,12 +36,9 @@ pub fn redact_url(url: &str) -> String {
                 Some(at) => {
                     let user_info = &rest[..at];
                     match user_info.find(':') {
-                        Some(colon) => format!(
-                            "{}{}:***{}",
-                            &before_query[..authority_start],
-                            &user_info[..colon],
-                            &rest[at..]
-                        ),
+                        Some(colon) => {
+                            format!("{}{}:***{}", &before_query[..authority_start], &user_info[..colon], &rest[at..])
+                        }
                         None => before_query.to_owned(),
                     }
                 }
@@ -92,9 +87,7 @@ pub fn map_diesel_error(err: DieselError) -> StoreError {
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
             StoreError::Conflict(describe_constraint(info.as_ref()))
         }
-        DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
-            StoreError::NotFound
-        }
+        DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => StoreError::NotFound,
         DieselError::DatabaseError(
             DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
             info,
@@ -125,10 +118,7 @@ pub(crate) fn is_locked(err: &DieselError) -> bool {
 }
 
 pub(crate) fn is_unique_violation(err: &DieselError) -> bool {
-    matches!(
-        err,
-        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
-    )
+    matches!(err, DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
 }
 
 /// A pool that could not hand out a connection in time: the database is down or saturated.
@@ -142,18 +132,9 @@ mod tests {
 
     #[test]
     fn redacts_the_password_in_user_info() {
-        assert_eq!(
-            redact_url("postgres://user:secret@host:5432/db"),
-            "postgres://user:***@host:5432/db"
-        );
-        assert_eq!(
-            redact_url("postgresql://u:p%40ss@h/db?sslmode=require"),
-            "postgresql://u:***@h/db?sslmode=require"
-        );
-        assert_eq!(
-            redact_url("postgres://u:pa/ss@h/db"),
-            "postgres://u:***@h/db"
-        );
+        assert_eq!(redact_url("postgres://user:secret@host:5432/db"), "postgres://user:***@host:5432/db");
+        assert_eq!(redact_url("postgresql://u:p%40ss@h/db?sslmode=require"), "postgresql://u:***@h/db?sslmode=require");
+        assert_eq!(redact_url("postgres://u:pa/ss@h/db"), "postgres://u:***@h/db");
     }
 
     #[test]
@@ -166,13 +147,7 @@ mod tests {
 
     #[test]
     fn leaves_urls_without_passwords_alone() {
-        for url in [
-            "postgres://user@host/db",
-            "postgres://host/db",
-            "sqlite:///tmp/x.db",
-            "data/x.db",
-            "",
-        ] {
+        for url in ["postgres://user@host/db", "postgres://host/db", "sqlite:///tmp/x.db", "data/x.db", ""] {
             assert_eq!(redact_url(url), url);
         }
     }

@@ -20,12 +20,7 @@ struct KeyRow {
 
 impl From<KeyRow> for OpaqueKeyRecord {
     fn from(row: KeyRow) -> Self {
-        OpaqueKeyRecord {
-            user_id: UserId(row.user_id),
-            salt: row.salt,
-            digest: row.digest,
-            created: row.created,
-        }
+        OpaqueKeyRecord { user_id: UserId(row.user_id), salt: row.salt, digest: row.digest, created: row.created }
     }
 }
 
@@ -77,10 +72,7 @@ impl OpaqueKeyStore for Database {
         key_for_user(&mut conn, user_id).map_err(map_diesel_error)
     }
 
-    fn find_key_by_digest(
-        &self,
-        digest: &str,
-    ) -> Result<Option<(OpaqueKeyRecord, User)>, StoreError> {
+    fn find_key_by_digest(&self, digest: &str) -> Result<Option<(OpaqueKeyRecord, User)>, StoreError> {
         let mut conn = self.conn()?;
         opaque_keys::table
             .inner_join(users::table)
@@ -98,13 +90,9 @@ impl OpaqueKeyStore for Database {
         let row = KeyRow::from(record);
         self.write(
             |conn| {
-                let updated = diesel::update(opaque_keys::table.find(row.user_id))
-                    .set(&row)
-                    .execute(conn)?;
+                let updated = diesel::update(opaque_keys::table.find(row.user_id)).set(&row).execute(conn)?;
                 if updated == 0 {
-                    diesel::insert_into(opaque_keys::table)
-                        .values(&row)
-                        .execute(conn)?;
+                    diesel::insert_into(opaque_keys::table).values(&row).execute(conn)?;
                 }
                 Ok(())
             },
@@ -117,15 +105,9 @@ impl OpaqueKeyStore for Database {
 
     /// Inserts and lets the primary key refuse a second record; the record in force is then
     /// read back. No transaction: on PostgreSQL the failed insert would abort it.
-    fn insert_key_if_absent(
-        &self,
-        record: &OpaqueKeyRecord,
-    ) -> Result<OpaqueKeyRecord, StoreError> {
+    fn insert_key_if_absent(&self, record: &OpaqueKeyRecord) -> Result<OpaqueKeyRecord, StoreError> {
         let mut conn = self.conn()?;
-        match diesel::insert_into(opaque_keys::table)
-            .values(KeyRow::from(record))
-            .execute(&mut conn)
-        {
+        match diesel::insert_into(opaque_keys::table).values(KeyRow::from(record)).execute(&mut conn) {
             Ok(_) => Ok(record.clone()),
             Err(err) if is_unique_violation(&err) => {
                 match key_for_user(&mut conn, record.user_id) {

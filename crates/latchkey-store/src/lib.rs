@@ -18,7 +18,9 @@ mod database;
 mod error;
 mod keys;
 pub mod migrations;
+pub mod products;
 pub mod schema;
+pub mod scratch;
 mod tokens;
 mod users;
 

@@ -14,10 +14,8 @@ pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../mig
 /// the order they run.
 pub fn migration_names(backend: Backend) -> Vec<String> {
     let names: Result<Vec<String>, _> = match backend {
-        Backend::Sqlite => {
-            MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE_MIGRATIONS)
-                .map(|ms| ms.iter().map(|m| m.name().to_string()).collect())
-        }
+        Backend::Sqlite => MigrationSource::<diesel::sqlite::Sqlite>::migrations(&SQLITE_MIGRATIONS)
+            .map(|ms| ms.iter().map(|m| m.name().to_string()).collect()),
         Backend::Postgres => MigrationSource::<diesel::pg::Pg>::migrations(&POSTGRES_MIGRATIONS)
             .map(|ms| ms.iter().map(|m| m.name().to_string()).collect()),
     };

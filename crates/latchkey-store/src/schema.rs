@@ -51,9 +51,4 @@ diesel::joinable!(opaque_keys -> users (user_id));
 diesel::joinable!(outstanding_tokens -> users (user_id));
 diesel::joinable!(blacklisted_tokens -> outstanding_tokens (token_id));
 
-diesel::allow_tables_to_appear_in_same_query!(
-    users,
-    opaque_keys,
-    outstanding_tokens,
-    blacklisted_tokens
-);
+diesel::allow_tables_to_appear_in_same_query!(users, opaque_keys, outstanding_tokens, blacklisted_tokens);

@@ -26,12 +26,7 @@ struct NewOutstandingRow<'a> {
 
 impl<'a> NewOutstandingRow<'a> {
     fn new(token: &'a OutstandingToken, user_id: Option<i64>) -> Self {
-        Self {
-            user_id,
-            jti: &token.jti,
-            created_at: token.created_at,
-            expires_at: token.expires_at,
-        }
+        Self { user_id, jti: &token.jti, created_at: token.created_at, expires_at: token.expires_at }
     }
 }
 
@@ -59,11 +54,7 @@ fn ensure_outstanding(conn: &mut AnyConnection, token: &OutstandingToken) -> Res
         .map_err(|err| {
             // Another transaction recorded the same jti between our read and our insert. On
             // PostgreSQL this transaction is now aborted; a new attempt finds the row.
-            if is_unique_violation(&err) {
-                TxError::OutstandingRace
-            } else {
-                TxError::Db(err)
-            }
+            if is_unique_violation(&err) { TxError::OutstandingRace } else { TxError::Db(err) }
         })
 }
 
@@ -77,20 +68,12 @@ fn insert_blacklisted(conn: &mut AnyConnection, token_id: i64) -> Result<(), TxE
         ))
         .execute(conn)
         .map(drop)
-        .map_err(|err| {
-            if is_unique_violation(&err) {
-                TxError::AlreadyBlacklisted
-            } else {
-                TxError::Db(err)
-            }
-        })
+        .map_err(|err| if is_unique_violation(&err) { TxError::AlreadyBlacklisted } else { TxError::Db(err) })
 }
 
 fn is_blacklisted(conn: &mut AnyConnection, jti: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
-        blacklisted_tokens::table
-            .inner_join(outstanding_tokens::table)
-            .filter(outstanding_tokens::jti.eq(jti)),
+        blacklisted_tokens::table.inner_join(outstanding_tokens::table).filter(outstanding_tokens::jti.eq(jti)),
     ))
     .get_result(conn)
 }
@@ -101,9 +84,7 @@ fn is_blacklisted(conn: &mut AnyConnection, jti: &str) -> QueryResult<bool> {
 fn outcome(result: Result<BlacklistOutcome, TxError>) -> Result<BlacklistOutcome, StoreError> {
     match result {
         Ok(outcome) => Ok(outcome),
-        Err(TxError::AlreadyBlacklisted | TxError::OutstandingRace) => {
-            Ok(BlacklistOutcome::AlreadyBlacklisted)
-        }
+        Err(TxError::AlreadyBlacklisted | TxError::OutstandingRace) => Ok(BlacklistOutcome::AlreadyBlacklisted),
         Err(other) => Err(other.into_store()),
     }
 }
@@ -174,14 +155,10 @@ impl RefreshTokenStore for Database {
                 let expired = outstanding_tokens::table
                     .filter(outstanding_tokens::expires_at.le(now))
                     .select(outstanding_tokens::id);
-                diesel::delete(
-                    blacklisted_tokens::table.filter(blacklisted_tokens::token_id.eq_any(expired)),
-                )
-                .execute(conn)?;
-                let deleted = diesel::delete(
-                    outstanding_tokens::table.filter(outstanding_tokens::expires_at.le(now)),
-                )
-                .execute(conn)?;
+                diesel::delete(blacklisted_tokens::table.filter(blacklisted_tokens::token_id.eq_any(expired)))
+                    .execute(conn)?;
+                let deleted = diesel::delete(outstanding_tokens::table.filter(outstanding_tokens::expires_at.le(now)))
+                    .execute(conn)?;
                 Ok(deleted as u64)
             },
             |_| false,

@@ -58,20 +58,13 @@ pub(crate) fn user_exists(conn: &mut AnyConnection, id: i64) -> QueryResult<bool
 
 /// `Ok(())` when an update touched a row, `NotFound` when there was none to touch.
 fn expect_one(updated: usize) -> Result<(), StoreError> {
-    if updated == 0 {
-        Err(StoreError::NotFound)
-    } else {
-        Ok(())
-    }
+    if updated == 0 { Err(StoreError::NotFound) } else { Ok(()) }
 }
 
 impl Database {
     pub fn count_users(&self) -> Result<i64, StoreError> {
         let mut conn = self.conn()?;
-        users::table
-            .count()
-            .get_result(&mut conn)
-            .map_err(map_diesel_error)
+        users::table.count().get_result(&mut conn).map_err(map_diesel_error)
     }
 
     /// Records a successful login (Django's `update_last_login`). `NotFound` for an unknown id.

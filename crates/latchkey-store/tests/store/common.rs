@@ -23,14 +23,8 @@ pub fn sqlite_url(dir: &TempDir) -> String {
 
 pub fn unmigrated_sqlite(max_size: u32) -> SqliteDb {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let db = Database::connect(
-        &sqlite_url(&dir),
-        PoolOptions {
-            max_size,
-            ..PoolOptions::default()
-        },
-    )
-    .expect("open SQLite");
+    let db =
+        Database::connect(&sqlite_url(&dir), PoolOptions { max_size, ..PoolOptions::default() }).expect("open SQLite");
     SqliteDb { db, _dir: dir }
 }
 
@@ -43,22 +37,18 @@ pub fn sqlite(max_size: u32) -> SqliteDb {
 /// Now, to the microsecond: PostgreSQL keeps no more, so values round-trip on both backends.
 pub fn now() -> NaiveDateTime {
     let now = Utc::now().naive_utc();
-    now.with_nanosecond(now.nanosecond() / 1000 * 1000)
-        .expect("valid nanoseconds")
+    now.with_nanosecond(now.nanosecond() / 1000 * 1000).expect("valid nanoseconds")
 }
 
 pub fn at(year: i32, month: u32, day: u32) -> NaiveDateTime {
-    NaiveDate::from_ymd_opt(year, month, day)
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .expect("valid date")
+    NaiveDate::from_ymd_opt(year, month, day).and_then(|d| d.and_hms_opt(0, 0, 0)).expect("valid date")
 }
 
 pub fn new_user(username: &str) -> NewUser {
     NewUser {
         username: username.to_owned(),
         email: format!("{username}@example.com"),
-        password_hash: "bcrypt_sha256$$2b$04$notarealhashnotarealhashnotarealhashnotarealhas"
-            .to_owned(),
+        password_hash: "bcrypt_sha256$$2b$04$notarealhashnotarealhashnotarealhashnotarealhas".to_owned(),
         is_active: true,
         is_staff: false,
         is_superuser: false,
@@ -71,12 +61,7 @@ pub fn create_user(db: &Database, username: &str) -> User {
 }
 
 pub fn token(jti: &str, user: Option<UserId>, expires_at: NaiveDateTime) -> OutstandingToken {
-    OutstandingToken {
-        jti: jti.to_owned(),
-        user_id: user,
-        created_at: Some(now()),
-        expires_at,
-    }
+    OutstandingToken { jti: jti.to_owned(), user_id: user, created_at: Some(now()), expires_at }
 }
 
 pub fn in_a_day() -> NaiveDateTime {

@@ -7,97 +7,53 @@ use std::time::{Duration, Instant};
 #[test]
 fn unreachable_postgres_fails_at_once_without_the_password() {
     let started = Instant::now();
-    let options = PoolOptions {
-        max_size: 2,
-        connection_timeout: Duration::from_secs(10),
-        ..PoolOptions::default()
-    };
-    let err = Database::connect("postgres://u:secret@127.0.0.1:1/x", options)
-        .expect_err("port 1 is closed");
+    let options = PoolOptions { max_size: 2, connection_timeout: Duration::from_secs(10), ..PoolOptions::default() };
+    let err = Database::connect("postgres://u:secret@127.0.0.1:1/x", options).expect_err("port 1 is closed");
     let message = err.to_string();
     assert!(matches!(err, ConnectError::Connect { .. }), "{err:?}");
-    assert!(
-        message.contains("postgres://u:***@127.0.0.1:1/x"),
-        "{message}"
-    );
+    assert!(message.contains("postgres://u:***@127.0.0.1:1/x"), "{message}");
     assert!(!message.contains("secret"), "{message}");
     assert!(!format!("{err:?}").contains("secret"), "{err:?}");
     assert!(message.contains("Connection refused"), "{message}");
     assert!(!message.contains('\n'), "{message}");
     // The probe connection reports at once; r2d2 alone would wait out connection_timeout.
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "{:?}",
-        started.elapsed()
-    );
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
 }
 
 #[test]
 fn unknown_schemes_are_refused() {
-    let err = Database::connect("mysql://root:pw@localhost/db", PoolOptions::default())
-        .expect_err("unsupported");
-    assert!(
-        matches!(err, ConnectError::UnsupportedUrl { .. }),
-        "{err:?}"
-    );
-    assert!(
-        err.to_string().contains("mysql://root:***@localhost/db"),
-        "{err}"
-    );
+    let err = Database::connect("mysql://root:pw@localhost/db", PoolOptions::default()).expect_err("unsupported");
+    assert!(matches!(err, ConnectError::UnsupportedUrl { .. }), "{err:?}");
+    assert!(err.to_string().contains("mysql://root:***@localhost/db"), "{err}");
 }
 
 #[test]
 fn an_unopenable_sqlite_file_fails_at_start() {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let url = format!(
-        "sqlite://{}",
-        dir.path().join("no/such/dir/x.sqlite3").display()
-    );
+    let url = format!("sqlite://{}", dir.path().join("no/such/dir/x.sqlite3").display());
     let err = Database::connect(&url, PoolOptions::default()).expect_err("missing directory");
     assert!(matches!(err, ConnectError::Connect { .. }), "{err:?}");
-    assert!(
-        err.to_string().contains("unable to open database file"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("unable to open database file"), "{err}");
 }
 
 #[test]
 fn a_pool_without_connections_is_refused() {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let err = Database::connect(
-        &sqlite_url(&dir),
-        PoolOptions {
-            max_size: 0,
-            ..PoolOptions::default()
-        },
-    )
-    .expect_err("empty pool");
-    assert!(
-        matches!(err, ConnectError::InvalidOptions { .. }),
-        "{err:?}"
-    );
+    let err = Database::connect(&sqlite_url(&dir), PoolOptions { max_size: 0, ..PoolOptions::default() })
+        .expect_err("empty pool");
+    assert!(matches!(err, ConnectError::InvalidOptions { .. }), "{err:?}");
 }
 
 #[test]
 fn sqlite_url_forms_open_the_same_file() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let path = dir.path().join("forms.sqlite3");
-    let first = Database::connect(
-        &format!("sqlite://{}", path.display()),
-        PoolOptions::new(1, Duration::from_secs(5)),
-    )
-    .expect("sqlite://");
+    let first = Database::connect(&format!("sqlite://{}", path.display()), PoolOptions::new(1, Duration::from_secs(5)))
+        .expect("sqlite://");
     first.run_migrations().expect("migrate");
-    for url in [
-        format!("sqlite:{}", path.display()),
-        path.display().to_string(),
-    ] {
-        let db =
-            Database::connect(&url, PoolOptions::new(1, Duration::from_secs(5))).expect("open");
-        assert!(
-            db.pending_migrations().expect("pending").is_empty(),
-            "{url}"
-        );
+    for url in [format!("sqlite:{}", path.display()), path.display().to_string()] {
+        let db = Database::connect(&url, PoolOptions::new(1, Duration::from_secs(5))).expect("open");
+        assert!(db.pending_migrations().expect("pending").is_empty(), "{url}");
         assert_eq!(db.redacted_url(), url);
     }
 }
@@ -123,9 +79,7 @@ fn every_sqlite_connection_has_the_pragmas() {
         held.push(db.conn().expect("conn"));
     }
     for conn in &mut held {
-        let AnyConnection::Sqlite(c) = &mut **conn else {
-            panic!("expected SQLite")
-        };
+        let AnyConnection::Sqlite(c) = &mut **conn else { panic!("expected SQLite") };
         let int = |c: &mut SqliteConnection, column: &str, pragma: &str| {
             diesel::sql_query(format!("SELECT {column} AS value FROM pragma_{pragma}"))
                 .get_result::<Int>(c)

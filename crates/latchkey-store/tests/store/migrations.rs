@@ -4,9 +4,7 @@ use latchkey_store::migrations::migration_names;
 use std::path::Path;
 
 fn folder_names(backend: &str) -> Vec<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../migrations")
-        .join(backend);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations").join(backend);
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|entry| entry.expect("directory entry"))
@@ -28,11 +26,8 @@ fn both_backends_have_the_same_migrations() {
     for name in &sqlite {
         for file in ["up.sql", "down.sql"] {
             for backend in ["sqlite", "postgres"] {
-                let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-                    .join("../../migrations")
-                    .join(backend)
-                    .join(name)
-                    .join(file);
+                let path =
+                    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations").join(backend).join(name).join(file);
                 assert!(path.is_file(), "{} is missing", path.display());
             }
         }
@@ -48,14 +43,8 @@ fn migrations_run_once() {
     let all = migration_names(Backend::Sqlite);
     assert_eq!(db.pending_migrations().expect("pending"), all);
     assert_eq!(db.run_migrations().expect("first run"), all);
-    assert_eq!(
-        db.pending_migrations().expect("pending"),
-        Vec::<String>::new()
-    );
-    assert_eq!(
-        db.run_migrations().expect("second run"),
-        Vec::<String>::new()
-    );
+    assert_eq!(db.pending_migrations().expect("pending"), Vec::<String>::new());
+    assert_eq!(db.run_migrations().expect("second run"), Vec::<String>::new());
 }
 
 #[test]
