@@ -1,0 +1,40 @@
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage, web};
+use latchkey_engine::{AuthError, Principal, SchemeChain, SchemeError};
+
+/// What the chain made of a request's credentials, kept in the request's extensions. It is
+/// not acted on here: DRF rejects a bad credential only on views that read the user, so an
+/// unknown path still answers 404 and the token views ignore the header altogether.
+#[derive(Debug, Clone)]
+pub enum AuthOutcome {
+    Anonymous,
+    Authenticated(Principal),
+    Rejected(AuthError),
+    Unavailable(String),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Challenge(pub Option<String>);
+
+/// The middleware: `App::new().app_data(web::Data::new(chain)).wrap(from_fn(authenticate))`.
+pub async fn authenticate(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    if let Some(chain) = req.app_data::<web::Data<SchemeChain>>().cloned() {
+        let header = req.headers().get(header::AUTHORIZATION).map(|v| v.as_bytes().to_vec());
+        let outcome = match chain.authenticate(header.as_deref()).await {
+            Ok(None) => AuthOutcome::Anonymous,
+            Ok(Some(principal)) => AuthOutcome::Authenticated(principal),
+            Err(SchemeError::Rejected(error)) => AuthOutcome::Rejected(error),
+            Err(SchemeError::Unavailable(cause)) => AuthOutcome::Unavailable(cause),
+        };
+        let mut extensions = req.extensions_mut();
+        extensions.insert(outcome);
+        extensions.insert(Challenge(chain.challenge().map(str::to_owned)));
+    }
+    next.call(req).await
+}

@@ -1,0 +1,393 @@
+//! Typed settings, read once from the environment (and an optional `.env`). A bad value stops
+//! start-up with a message naming the variable and the value.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use jsonwebtoken::Algorithm;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://latchkey.sqlite3";
+const MIN_PRODUCTION_KEY_BYTES: usize = 32;
+
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+/// Where the JWT keys come from.
+#[derive(Clone)]
+pub enum SigningKey {
+    /// An HMAC secret given in the environment.
+    Secret(String),
+    /// No key configured (development only): one is generated and kept in this file.
+    Generated(PathBuf),
+    /// PEM files for an asymmetric algorithm.
+    Pem { private_key: PathBuf, public_key: PathBuf },
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SigningKey::Secret(_) => f.write_str("Secret(***)"),
+            SigningKey::Generated(path) => write!(f, "Generated({})", path.display()),
+            SigningKey::Pem { private_key, public_key } => {
+                write!(f, "Pem({}, {})", private_key.display(), public_key.display())
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct JwtConfig {
+    pub algorithm: Algorithm,
+    pub signing_key: SigningKey,
+    pub access_lifetime_secs: i64,
+    pub refresh_lifetime_secs: i64,
+    pub rotate_refresh_tokens: bool,
+    pub blacklist_after_rotation: bool,
+    pub audience: Option<String>,
+    pub issuer: Option<String>,
+    pub leeway_secs: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub environment: Environment,
+    pub bind: String,
+    pub database_url: String,
+    pub db_pool_size: u32,
+    pub db_connect_timeout: Duration,
+    pub run_migrations: bool,
+    pub workers: usize,
+    pub jwt: JwtConfig,
+    /// Secret the opaque keys are derived from; defaults to the JWT HMAC secret.
+    pub secret_key: Option<String>,
+    pub auth_schemes: Vec<String>,
+    pub bcrypt_cost: u32,
+    pub hash_threads: usize,
+    pub body_limit: usize,
+    pub auth_cache_ttl: Duration,
+    pub log_level: String,
+}
+
+#[derive(Debug)]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub value: String,
+    pub reason: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid {}={:?}: {}", self.variable, self.value, self.reason)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The variables settings are read from; `from_env` fills it from the process environment.
+pub struct Source {
+    vars: HashMap<String, String>,
+}
+
+impl Source {
+    pub fn from_env() -> Self {
+        // A missing .env is normal; a malformed one is reported by the variables it breaks.
+        let _ = dotenvy::dotenv();
+        Self { vars: std::env::vars().collect() }
+    }
+
+    pub fn from_pairs<I, K, V>(pairs: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<String>,
+        V: Into<String>,
+    {
+        Self { vars: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect() }
+    }
+
+    fn raw(&self, name: &str) -> Option<&str> {
+        self.vars.get(name).map(String::as_str).filter(|v| !v.trim().is_empty())
+    }
+
+    fn parse<T: FromStr>(&self, name: &'static str, default: T) -> Result<T, ConfigError>
+    where
+        T::Err: fmt::Display,
+    {
+        match self.raw(name) {
+            None => Ok(default),
+            Some(value) => value.trim().parse().map_err(|e: T::Err| ConfigError {
+                variable: name,
+                value: value.to_owned(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+
+    fn flag(&self, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+        match self.raw(name) {
+            None => Ok(default),
+            Some(value) => match value.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => Ok(true),
+                "0" | "false" | "no" | "off" => Ok(false),
+                _ => Err(ConfigError {
+                    variable: name,
+                    value: value.to_owned(),
+                    reason: "expected true/false (or 1/0, yes/no, on/off)".into(),
+                }),
+            },
+        }
+    }
+
+    fn positive(&self, name: &'static str, default: i64) -> Result<i64, ConfigError> {
+        let value: i64 = self.parse(name, default)?;
+        if value <= 0 {
+            return Err(ConfigError { variable: name, value: value.to_string(), reason: "must be positive".into() });
+        }
+        Ok(value)
+    }
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_source(&Source::from_env())
+    }
+
+    pub fn from_source(src: &Source) -> Result<Self, ConfigError> {
+        let environment = match src.raw("LATCHKEY_ENV").map(|v| v.trim().to_ascii_lowercase()) {
+            None => Environment::Development,
+            Some(v) if v == "development" || v == "dev" => Environment::Development,
+            Some(v) if v == "production" || v == "prod" => Environment::Production,
+            Some(v) => {
+                return Err(ConfigError {
+                    variable: "LATCHKEY_ENV",
+                    value: v,
+                    reason: "expected development or production".into(),
+                });
+            }
+        };
+        let bind = match (src.raw("LATCHKEY_BIND"), src.raw("PORT")) {
+            (Some(bind), _) => bind.trim().to_owned(),
+            (None, Some(_)) => format!("127.0.0.1:{}", src.parse::<u16>("PORT", 8000)?),
+            (None, None) => "127.0.0.1:8000".to_owned(),
+        };
+        if bind.parse::<std::net::SocketAddr>().is_err() && !bind.contains(':') {
+            return Err(ConfigError { variable: "LATCHKEY_BIND", value: bind, reason: "expected HOST:PORT".into() });
+        }
+        let database_url = src.raw("DATABASE_URL").unwrap_or(DEFAULT_DATABASE_URL).trim().to_owned();
+        if !["sqlite:", "postgres://", "postgresql://"].iter().any(|p| database_url.starts_with(p)) {
+            return Err(ConfigError {
+                variable: "DATABASE_URL",
+                value: redact_url(&database_url),
+                reason: "expected sqlite://PATH or postgres://USER:PASSWORD@HOST/DB".into(),
+            });
+        }
+
+        let algorithm = match src.raw("LATCHKEY_JWT_ALGORITHM") {
+            None => Algorithm::HS256,
+            Some(name) => parse_algorithm(name.trim()).ok_or_else(|| ConfigError {
+                variable: "LATCHKEY_JWT_ALGORITHM",
+                value: name.to_owned(),
+                reason: "expected one of HS256 HS384 HS512 RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 EdDSA"
+                    .into(),
+            })?,
+        };
+        let is_hmac = matches!(algorithm, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512);
+        let signing_key = if is_hmac {
+            match src.raw("LATCHKEY_SIGNING_KEY") {
+                Some(key) => {
+                    if environment == Environment::Production && key.len() < MIN_PRODUCTION_KEY_BYTES {
+                        return Err(ConfigError {
+                            variable: "LATCHKEY_SIGNING_KEY",
+                            value: "***".into(),
+                            reason: format!("must be at least {MIN_PRODUCTION_KEY_BYTES} bytes in production"),
+                        });
+                    }
+                    SigningKey::Secret(key.to_owned())
+                }
+                None if environment == Environment::Production => {
+                    return Err(ConfigError {
+                        variable: "LATCHKEY_SIGNING_KEY",
+                        value: String::new(),
+                        reason: "is required when LATCHKEY_ENV=production".into(),
+                    });
+                }
+                None => SigningKey::Generated(generated_key_path(&database_url)),
+            }
+        } else {
+            let file = |name: &'static str| {
+                src.raw(name).map(|p| PathBuf::from(p.trim())).ok_or_else(|| ConfigError {
+                    variable: name,
+                    value: String::new(),
+                    reason: format!("is required for {algorithm:?}"),
+                })
+            };
+            SigningKey::Pem {
+                private_key: file("LATCHKEY_JWT_PRIVATE_KEY_FILE")?,
+                public_key: file("LATCHKEY_JWT_PUBLIC_KEY_FILE")?,
+            }
+        };
+        let jwt = JwtConfig {
+            algorithm,
+            signing_key,
+            access_lifetime_secs: src.positive("LATCHKEY_ACCESS_TOKEN_LIFETIME", 300)?,
+            refresh_lifetime_secs: src.positive("LATCHKEY_REFRESH_TOKEN_LIFETIME", 86_400)?,
+            rotate_refresh_tokens: src.flag("LATCHKEY_ROTATE_REFRESH_TOKENS", false)?,
+            blacklist_after_rotation: src.flag("LATCHKEY_BLACKLIST_AFTER_ROTATION", false)?,
+            audience: src.raw("LATCHKEY_JWT_AUDIENCE").map(|s| s.trim().to_owned()),
+            issuer: src.raw("LATCHKEY_JWT_ISSUER").map(|s| s.trim().to_owned()),
+            leeway_secs: src.parse("LATCHKEY_JWT_LEEWAY", 0)?,
+        };
+
+        let auth_schemes: Vec<String> = src
+            .raw("LATCHKEY_AUTH_SCHEMES")
+            .unwrap_or("jwt,token")
+            .split(',')
+            .map(|s| s.trim().to_ascii_lowercase())
+            .filter(|s| !s.is_empty())
+            .collect();
+
+        let bcrypt_cost: u32 = src.parse("LATCHKEY_BCRYPT_COST", 12)?;
+        if !(4..=31).contains(&bcrypt_cost) {
+            return Err(ConfigError {
+                variable: "LATCHKEY_BCRYPT_COST",
+                value: bcrypt_cost.to_string(),
+                reason: "must be between 4 and 31".into(),
+            });
+        }
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let workers: usize = src.parse("LATCHKEY_WORKERS", cores)?;
+        let hash_threads: usize = src.parse("LATCHKEY_HASH_THREADS", cores)?;
+        for (variable, value) in [("LATCHKEY_WORKERS", workers), ("LATCHKEY_HASH_THREADS", hash_threads)] {
+            if value == 0 {
+                return Err(ConfigError { variable, value: "0".into(), reason: "must be at least 1".into() });
+            }
+        }
+        let db_pool_size: u32 = src.parse("LATCHKEY_DB_POOL_SIZE", 10)?;
+        if db_pool_size == 0 {
+            return Err(ConfigError {
+                variable: "LATCHKEY_DB_POOL_SIZE",
+                value: "0".into(),
+                reason: "must be at least 1".into(),
+            });
+        }
+
+        Ok(Settings {
+            environment,
+            bind,
+            database_url,
+            db_pool_size,
+            db_connect_timeout: Duration::from_secs(src.parse("LATCHKEY_DB_CONNECT_TIMEOUT", 5)?),
+            run_migrations: src.flag("LATCHKEY_RUN_MIGRATIONS", true)?,
+            workers,
+            jwt,
+            secret_key: src.raw("LATCHKEY_SECRET_KEY").map(str::to_owned),
+            auth_schemes,
+            bcrypt_cost,
+            hash_threads,
+            body_limit: src.parse("LATCHKEY_BODY_LIMIT", 1024 * 1024)?,
+            auth_cache_ttl: Duration::from_millis(src.parse("LATCHKEY_AUTH_CACHE_TTL_MS", 5_000)?),
+            log_level: src.raw("LATCHKEY_LOG").or(src.raw("RUST_LOG")).unwrap_or("info").to_owned(),
+        })
+    }
+}
+
+fn parse_algorithm(name: &str) -> Option<Algorithm> {
+    Some(match name.to_ascii_uppercase().as_str() {
+        "HS256" => Algorithm::HS256,
+        "HS384" => Algorithm::HS384,
+        "HS512" => Algorithm::HS512,
+        "RS256" => Algorithm::RS256,
+        "RS384" => Algorithm::RS384,
+        "RS512" => Algorithm::RS512,
+        "PS256" => Algorithm::PS256,
+        "PS384" => Algorithm::PS384,
+        "PS512" => Algorithm::PS512,
+        "ES256" => Algorithm::ES256,
+        "ES384" => Algorithm::ES384,
+        "EDDSA" => Algorithm::EdDSA,
+        _ => return None,
+    })
+}
+
+/// The file a generated development key is kept in: beside the SQLite database, so tokens
+/// survive a restart, or in the working directory for PostgreSQL.
+fn generated_key_path(database_url: &str) -> PathBuf {
+    let sqlite_path = database_url.strip_prefix("sqlite://").or_else(|| database_url.strip_prefix("sqlite:"));
+    match sqlite_path.map(PathBuf::from) {
+        Some(db) => {
+            let mut name = db.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+            name.push(".key");
+            db.with_file_name(name)
+        }
+        None => PathBuf::from("latchkey-dev.key"),
+    }
+}
+
+/// The URL with any password replaced, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let (authority, tail) = rest.split_once('/').map_or((rest, None), |(a, t)| (a, Some(t)));
+    let authority = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{user}:***@{host}"),
+            None => format!("{userinfo}@{host}"),
+        },
+        None => authority.to_owned(),
+    };
+    match tail {
+        Some(tail) => format!("{scheme}://{authority}/{tail}"),
+        None => format!("{scheme}://{authority}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        Settings::from_source(&Source::from_pairs(pairs.iter().copied()))
+    }
+
+    #[test]
+    fn defaults_need_nothing() {
+        let s = settings(&[]).expect("defaults");
+        assert_eq!(s.bind, "127.0.0.1:8000");
+        assert_eq!(s.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(s.auth_schemes, ["jwt", "token"]);
+        assert_eq!(s.jwt.access_lifetime_secs, 300);
+        assert_eq!(s.bcrypt_cost, 12);
+        assert!(matches!(s.jwt.signing_key, SigningKey::Generated(ref p) if p.ends_with("latchkey.sqlite3.key")));
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let err = settings(&[("LATCHKEY_ACCESS_TOKEN_LIFETIME", "soon")]).expect_err("error");
+        assert_eq!(err.variable, "LATCHKEY_ACCESS_TOKEN_LIFETIME");
+        assert!(err.to_string().contains("\"soon\""));
+        let err = settings(&[("LATCHKEY_ROTATE_REFRESH_TOKENS", "maybe")]).expect_err("error");
+        assert_eq!(err.variable, "LATCHKEY_ROTATE_REFRESH_TOKENS");
+        let err = settings(&[("DATABASE_URL", "mysql://u:pw@h/db")]).expect_err("error");
+        assert!(!err.to_string().contains("pw"));
+    }
+
+    #[test]
+    fn production_requires_a_long_key() {
+        let err = settings(&[("LATCHKEY_ENV", "production")]).expect_err("error");
+        assert_eq!(err.variable, "LATCHKEY_SIGNING_KEY");
+        let err = settings(&[("LATCHKEY_ENV", "production"), ("LATCHKEY_SIGNING_KEY", "short")]).expect_err("error");
+        assert!(!err.to_string().contains("short"));
+        assert!(settings(&[("LATCHKEY_ENV", "production"), ("LATCHKEY_SIGNING_KEY", &"k".repeat(40))]).is_ok());
+    }
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(redact_url("postgres://h/db"), "postgres://h/db");
+        assert_eq!(redact_url("sqlite://x.db"), "sqlite://x.db");
+    }
+}

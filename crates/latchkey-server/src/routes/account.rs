@@ -1,0 +1,72 @@
+//! The account views of the tutorials: who am I, and sign up.
+
+use crate::auth::{Authenticated, MaybeAuthenticated};
+use crate::error::{ApiError, FieldErrors};
+use crate::render;
+use crate::request::Body;
+use crate::request::fields::{CharField, EmailField};
+use crate::services::Services;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use latchkey_domain::AccountError;
+use latchkey_domain::accounts::AccountFlags;
+use latchkey_domain::user::{USERNAME_INVALID, USERNAME_MAX_LENGTH, is_valid_username};
+use serde_json::json;
+use std::sync::Arc;
+
+const USERNAME_TAKEN: &str = "A user with that username already exists.";
+
+/// `GET /api/profile/`, and HEAD, for which actix sends the same headers without the body.
+pub async fn profile(user: Authenticated) -> HttpResponse {
+    render::ok(&json!({"message": format!("Hello, {}", user.0.username)}))
+}
+
+/// `POST /api/register/`: DRF's `RegisterSerializer` over Django's user model.
+pub async fn register(
+    _: MaybeAuthenticated,
+    services: web::Data<Services>,
+    body: Body,
+) -> Result<HttpResponse, ApiError> {
+    let data = body.into_object()?;
+    let mut errors = FieldErrors::new();
+    // The model field's validators (characters, uniqueness) come before the serializer's
+    // length and character-set checks, and all of them are reported (DRF's order).
+    let username_field = CharField::new("username").max_length(USERNAME_MAX_LENGTH);
+    let mut username = None;
+    if let Some(name) = username_field.read_unvalidated(&data, &mut errors) {
+        let mut messages = Vec::new();
+        if !is_valid_username(&name) {
+            messages.push(USERNAME_INVALID.to_owned());
+        }
+        let users = Arc::clone(services.users());
+        let wanted = name.clone();
+        if services.blocking(move || users.find_user_by_username(&wanted)).await??.is_some() {
+            messages.push(USERNAME_TAKEN.to_owned());
+        }
+        username = username_field.validate(name, messages, &mut errors);
+    }
+    let email = EmailField::new("email").optional().allow_blank().read(&data, &mut errors);
+    let password = CharField::new("password").min_length(8).read(&data, &mut errors);
+    errors.into_result()?;
+    let (Some(username), Some(password)) = (username, password) else {
+        return Err(ApiError::internal("validated fields missing"));
+    };
+    let email = email.unwrap_or_default();
+
+    let accounts = services.accounts.clone();
+    let created = services
+        .hashing
+        .run(move || accounts.create_user(&username, &email, &password, AccountFlags::default()))
+        .await
+        .map_err(ApiError::internal)?;
+    let user = match created {
+        Ok(user) => user,
+        // Two sign-ups raced for one name: the unique constraint decided.
+        Err(AccountError::UsernameTaken) => {
+            return Err(ApiError::Validation(FieldErrors::single("username", USERNAME_TAKEN)));
+        }
+        Err(AccountError::Store(err)) => return Err(err.into()),
+        Err(other) => return Err(ApiError::internal(other)),
+    };
+    Ok(render::json(StatusCode::CREATED, &json!({"id": user.id.0, "username": user.username, "email": user.email})))
+}

@@ -1,0 +1,137 @@
+//! Every endpoint, registered in one place. Each resource lists the methods it serves; any
+//! other method gets DRF's 405, after authentication as DRF orders it.
+
+mod account;
+mod opaque;
+mod products;
+mod root;
+mod tokens;
+
+use crate::auth::{Authenticated, MaybeAuthenticated};
+use crate::error::ApiError;
+use actix_web::{HttpRequest, HttpResponse, web};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/").route(web::get().to(root::hello)).default_service(web::to(not_allowed::<Open, GetOptions>)),
+    )
+    .service(
+        web::resource("/api/profile/")
+            .route(web::get().to(account::profile))
+            .route(web::head().to(account::profile))
+            .default_service(web::to(not_allowed::<Protected, GetHeadOptions>)),
+    )
+    .service(
+        web::resource("/api/register/")
+            .route(web::post().to(account::register))
+            .default_service(web::to(not_allowed::<Open, PostOptions>)),
+    )
+    .service(
+        web::resource("/auth/token/")
+            .route(web::post().to(opaque::obtain))
+            .default_service(web::to(not_allowed::<Open, PostOptions>)),
+    );
+    for (obtain, refresh, verify, blacklist) in [
+        ("/api/token/", "/api/token/refresh/", "/api/token/verify/", "/api/token/blacklist/"),
+        ("/login/", "/refresh_token/", "/verify_token/", "/blacklist_token/"),
+    ] {
+        cfg.service(token_view(obtain, tokens::obtain))
+            .service(token_view(refresh, tokens::refresh))
+            .service(token_view(verify, tokens::verify))
+            .service(token_view(blacklist, tokens::blacklist));
+    }
+    // The protected products resource (docs/protect-your-route.md). `<int:pk>` is ASCII
+    // digits; anything else falls through to the JSON 404 of unknown paths.
+    cfg.service(
+        web::resource("/products/")
+            .route(web::get().to(products::list))
+            .route(web::head().to(products::list))
+            .route(web::post().to(products::create))
+            .default_service(web::to(not_allowed::<Protected, ListMethods>)),
+    )
+    .service(
+        web::resource("/products/{id:[0-9]+}/")
+            .route(web::get().to(products::retrieve))
+            .route(web::head().to(products::retrieve))
+            .route(web::put().to(products::update))
+            .route(web::patch().to(products::partial_update))
+            .route(web::delete().to(products::destroy))
+            .default_service(web::to(not_allowed::<Protected, DetailMethods>)),
+    );
+}
+
+/// simplejwt's views: POST only, and they ignore `Authorization` entirely.
+fn token_view<F, Args>(path: &str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    web::resource(path).route(web::post().to(handler)).default_service(web::to(not_allowed::<Ignored, PostOptions>))
+}
+
+/// The JSON 404 of every unknown path.
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound("Not found."))
+}
+
+/// How a resource's authentication runs before its 405.
+pub trait AuthPolicy {
+    fn check(req: &HttpRequest) -> Result<(), ApiError>;
+}
+
+/// `IsAuthenticated`: an anonymous request gets 401 before the method is looked at.
+pub struct Protected;
+/// `AllowAny`: only a bad credential stops the request.
+pub struct Open;
+/// Views without authentication classes.
+pub struct Ignored;
+
+impl AuthPolicy for Protected {
+    fn check(req: &HttpRequest) -> Result<(), ApiError> {
+        Authenticated::require(req).map(drop)
+    }
+}
+
+impl AuthPolicy for Open {
+    fn check(req: &HttpRequest) -> Result<(), ApiError> {
+        MaybeAuthenticated::extract_now(req).map(drop)
+    }
+}
+
+impl AuthPolicy for Ignored {
+    fn check(_: &HttpRequest) -> Result<(), ApiError> {
+        Ok(())
+    }
+}
+
+pub trait Allow {
+    const METHODS: &'static str;
+}
+
+pub struct GetOptions;
+pub struct GetHeadOptions;
+pub struct PostOptions;
+pub struct ListMethods;
+pub struct DetailMethods;
+
+impl Allow for GetOptions {
+    const METHODS: &'static str = "GET, OPTIONS";
+}
+impl Allow for GetHeadOptions {
+    const METHODS: &'static str = "GET, HEAD, OPTIONS";
+}
+impl Allow for PostOptions {
+    const METHODS: &'static str = "POST, OPTIONS";
+}
+impl Allow for ListMethods {
+    const METHODS: &'static str = "GET, POST, HEAD, OPTIONS";
+}
+impl Allow for DetailMethods {
+    const METHODS: &'static str = "GET, PUT, PATCH, DELETE, HEAD, OPTIONS";
+}
+
+pub async fn not_allowed<P: AuthPolicy, A: Allow>(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    P::check(&req)?;
+    Err(ApiError::MethodNotAllowed { method: req.method().to_string(), allow: A::METHODS })
+}

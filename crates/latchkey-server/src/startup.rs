@@ -1,0 +1,207 @@
+//! Builds the whole server from [`Settings`]: storage, schemes, caches, pools and routes.
+//! `main` and the end-to-end tests share this path; tests bind port 0.
+
+use crate::auth;
+use crate::config::{Settings, SigningKey};
+use crate::error::ApiError;
+use crate::hashing::HashingPool;
+use crate::lookup::AuthLookup;
+use crate::request::BodyLimit;
+use crate::routes;
+use crate::services::Services;
+use crate::telemetry;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{Next, from_fn};
+use actix_web::{App, HttpServer, web};
+use futures_util::FutureExt;
+use latchkey_domain::{Accounts, PasswordHasher};
+use latchkey_engine::{SchemeChain, SchemeRegistry};
+use latchkey_jwt::{JwtScheme, JwtService, JwtSettings};
+use latchkey_opaque::{KeyDeriver, OpaqueKeys, ProvisionOnCreate, TokenScheme};
+use latchkey_store::{Database, PoolOptions};
+use std::net::TcpListener;
+use std::panic::AssertUnwindSafe;
+use std::path::Path;
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("{0}")]
+    Config(#[from] crate::config::ConfigError),
+    #[error("database: {0}")]
+    Database(String),
+    #[error("signing key: {0}")]
+    Key(String),
+    #[error("authentication schemes: {0}")]
+    Schemes(#[from] latchkey_engine::UnknownScheme),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind { addr: String, source: std::io::Error },
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The keys the server signs and derives with.
+pub struct Keys {
+    pub jwt: JwtSettings,
+    pub opaque_secret: Vec<u8>,
+}
+
+/// Connects to the database (and migrates it unless told not to).
+pub fn connect(settings: &Settings) -> Result<Database, StartupError> {
+    let database =
+        Database::connect(&settings.database_url, PoolOptions::new(settings.db_pool_size, settings.db_connect_timeout))
+            .map_err(|e| StartupError::Database(e.to_string()))?;
+    if settings.run_migrations {
+        let applied = database.run_migrations().map_err(|e| StartupError::Database(e.to_string()))?;
+        for version in applied {
+            log::info!("applied migration {version}");
+        }
+    }
+    Ok(database)
+}
+
+pub fn keys(settings: &Settings) -> Result<Keys, StartupError> {
+    let cfg = &settings.jwt;
+    let (jwt, default_secret) = match &cfg.signing_key {
+        SigningKey::Secret(secret) => {
+            (JwtSettings::hmac(cfg.algorithm, secret.as_bytes()), Some(secret.clone().into_bytes()))
+        }
+        SigningKey::Generated(path) => {
+            let secret = generated_secret(path)?;
+            (JwtSettings::hmac(cfg.algorithm, secret.as_bytes()), Some(secret.into_bytes()))
+        }
+        SigningKey::Pem { private_key, public_key } => {
+            let read = |p: &Path| std::fs::read(p).map_err(|e| StartupError::Key(format!("{}: {e}", p.display())));
+            (JwtSettings::from_pem(cfg.algorithm, &read(private_key)?, &read(public_key)?), None)
+        }
+    };
+    let mut jwt = jwt
+        .map_err(|e| StartupError::Key(e.to_string()))?
+        .with_lifetimes(cfg.access_lifetime_secs, cfg.refresh_lifetime_secs)
+        .with_rotation(cfg.rotate_refresh_tokens, cfg.blacklist_after_rotation)
+        .with_leeway(cfg.leeway_secs);
+    if let Some(audience) = &cfg.audience {
+        jwt = jwt.with_audience(audience.clone());
+    }
+    if let Some(issuer) = &cfg.issuer {
+        jwt = jwt.with_issuer(issuer.clone());
+    }
+    let opaque_secret = match (&settings.secret_key, default_secret) {
+        (Some(secret), _) => secret.clone().into_bytes(),
+        (None, Some(secret)) => secret,
+        (None, None) => {
+            return Err(StartupError::Key(
+                "LATCHKEY_SECRET_KEY is required when the JWT algorithm is asymmetric".into(),
+            ));
+        }
+    };
+    Ok(Keys { jwt, opaque_secret })
+}
+
+/// A development key kept in a file, so that tokens survive a restart.
+fn generated_secret(path: &Path) -> Result<String, StartupError> {
+    if let Ok(existing) = std::fs::read_to_string(path) {
+        let existing = existing.trim().to_owned();
+        if !existing.is_empty() {
+            return Ok(existing);
+        }
+    }
+    let secret = hex::encode(rand::random::<[u8; 32]>());
+    write_private(path, &secret).map_err(|e| StartupError::Key(format!("{}: {e}", path.display())))?;
+    log::warn!(
+        "LATCHKEY_SIGNING_KEY is not set: generated a development key in {} (set LATCHKEY_SIGNING_KEY in production)",
+        path.display()
+    );
+    Ok(secret)
+}
+
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(contents.as_bytes())
+}
+
+/// The account service with every "user created" hook, as the server and xtask use it.
+pub fn accounts(database: &Database, hasher: Arc<PasswordHasher>, opaque: Arc<OpaqueKeys>) -> Accounts {
+    Accounts::new(Arc::new(database.clone()), hasher).with_hook(Arc::new(ProvisionOnCreate(opaque)))
+}
+
+pub fn opaque_keys(database: &Database, secret: &[u8]) -> Arc<OpaqueKeys> {
+    Arc::new(OpaqueKeys::new(KeyDeriver::new(secret), Arc::new(database.clone())))
+}
+
+pub fn services(settings: &Settings, database: Database, keys: Keys) -> Result<(Services, SchemeChain), StartupError> {
+    let hasher = Arc::new(PasswordHasher::new(settings.bcrypt_cost).map_err(|e| StartupError::Key(e.to_string()))?);
+    let opaque = opaque_keys(&database, &keys.opaque_secret);
+    let accounts = accounts(&database, hasher, Arc::clone(&opaque));
+    let store = Arc::new(database.clone());
+    let lookup = Arc::new(AuthLookup::new(store.clone(), Arc::clone(&opaque), settings.auth_cache_ttl));
+    let jwt = Arc::new(JwtService::new(keys.jwt, store));
+    let registry = SchemeRegistry::new()
+        .register(Arc::new(JwtScheme::new(Arc::clone(&jwt), lookup.clone())))
+        .register(Arc::new(TokenScheme::new(lookup.clone())));
+    let chain = registry.chain(&settings.auth_schemes)?;
+    let hashing = HashingPool::new(settings.hash_threads)?;
+    Ok((Services { database, accounts, jwt, opaque, lookup, hashing }, chain))
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    pub fn build(settings: &Settings) -> Result<Self, StartupError> {
+        let database = connect(settings)?;
+        let keys = keys(settings)?;
+        let (services, chain) = services(settings, database, keys)?;
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|source| StartupError::Bind { addr: settings.bind.clone(), source })?;
+        let port = listener.local_addr()?.port();
+        let services = web::Data::new(services);
+        let chain = web::Data::new(chain);
+        let limit = web::Data::new(BodyLimit(settings.body_limit));
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(services.clone())
+                .app_data(chain.clone())
+                .app_data(limit.clone())
+                .wrap(from_fn(auth::authenticate))
+                .wrap(from_fn(catch_panics))
+                .wrap(telemetry::request_logger())
+                .configure(routes::configure)
+                .default_service(web::to(routes::not_found))
+        })
+        .workers(settings.workers)
+        .listen(listener)?
+        .run();
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT or SIGTERM, then lets requests in flight finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// A panicking handler answers a JSON 500 instead of dropping the connection. The request is
+/// not kept for the occasion: routing needs it unshared, and actix renders an `Err` through
+/// `ApiError`'s own response.
+async fn catch_panics(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let path = req.path().to_owned();
+    match AssertUnwindSafe(next.call(req)).catch_unwind().await {
+        Ok(response) => response,
+        Err(_) => Err(ApiError::Internal(format!("handler panicked on {path}")).into()),
+    }
+}
