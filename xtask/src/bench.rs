@@ -1,0 +1,382 @@
+//! `cargo xtask bench`: the server under real HTTP load (wrk on loopback), optionally side by
+//! side with the Django oracle, printed as one table. Everything it starts, it stops.
+
+mod process;
+mod wrk;
+
+use latchkey_domain::PasswordHasher;
+use process::{BenchDb, Server, free_port, post_form_field};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+use wrk::{Load, Measurement};
+
+const SIGNING_KEY: &str = "latchkey-bench-signing-key-0123456789abcdef";
+const FIXTURE: &str = include_str!("bench/fixture.json");
+const USER: &str = "alice";
+const PASSWORD: &str = "alice-pass-123";
+
+pub struct Options {
+    pub database: String,
+    pub pg_url: String,
+    pub oracle: Option<PathBuf>,
+    pub seconds: u32,
+    pub connections: u32,
+    pub bcrypt_cost: u32,
+}
+
+/// One row of the table: a request and how hard to drive it.
+struct Scenario {
+    label: &'static str,
+    method: &'static str,
+    path: &'static str,
+    auth: Auth,
+    body: Option<Body>,
+    connections: Option<u32>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Auth {
+    None,
+    Bearer,
+    Token,
+}
+
+#[derive(Clone, Copy)]
+enum Body {
+    Login,
+    Refresh,
+}
+
+/// The credentials a target handed out before the load starts.
+struct Credentials {
+    access: String,
+    refresh: String,
+    opaque: String,
+}
+
+fn scenarios(login_connections: u32) -> Vec<Scenario> {
+    let get = |label, path, auth| Scenario { label, method: "GET", path, auth, body: None, connections: None };
+    vec![
+        get("GET /", "/", Auth::None),
+        get("GET /api/profile/ (Bearer)", "/api/profile/", Auth::Bearer),
+        get("GET /api/profile/ (Token)", "/api/profile/", Auth::Token),
+        Scenario {
+            label: "POST /api/token/ (login)",
+            method: "POST",
+            path: "/api/token/",
+            auth: Auth::None,
+            body: Some(Body::Login),
+            connections: Some(login_connections),
+        },
+        Scenario {
+            label: "POST /api/token/refresh/",
+            method: "POST",
+            path: "/api/token/refresh/",
+            auth: Auth::None,
+            body: Some(Body::Refresh),
+            connections: None,
+        },
+        get("GET /products/?name=… (Bearer)", "/products/?name=widget", Auth::Bearer),
+    ]
+}
+
+fn lua(scenario: &Scenario, creds: &Credentials) -> String {
+    let mut script = format!("wrk.method = \"{}\"\nwrk.path = \"{}\"\n", scenario.method, scenario.path);
+    match scenario.auth {
+        Auth::None => {}
+        Auth::Bearer => {
+            let _ = writeln!(script, "wrk.headers[\"Authorization\"] = \"Bearer {}\"", creds.access);
+        }
+        Auth::Token => {
+            let _ = writeln!(script, "wrk.headers[\"Authorization\"] = \"Token {}\"", creds.opaque);
+        }
+    }
+    let body = match scenario.body {
+        None => None,
+        Some(Body::Login) => Some(format!("username={USER}&password={PASSWORD}")),
+        Some(Body::Refresh) => Some(format!("refresh={}", creds.refresh)),
+    };
+    if let Some(body) = body {
+        script.push_str("wrk.headers[\"Content-Type\"] = \"application/x-www-form-urlencoded\"\n");
+        let _ = writeln!(script, "wrk.body = \"{body}\"");
+    }
+    script
+}
+
+fn credentials(url: &str) -> Result<Credentials, String> {
+    let form = [("username", USER), ("password", PASSWORD)];
+    Ok(Credentials {
+        access: post_form_field(&format!("{url}/api/token/"), &form, "access")?,
+        refresh: post_form_field(&format!("{url}/api/token/"), &form, "refresh")?,
+        opaque: post_form_field(&format!("{url}/auth/token/"), &form, "token")?,
+    })
+}
+
+struct Row {
+    label: &'static str,
+    latchkey: Measurement,
+    rss_mib: Option<f64>,
+    oracle: Option<Measurement>,
+}
+
+pub fn run(options: &Options) -> Result<(), String> {
+    wrk::ensure_installed()?;
+    let root = project_root();
+    let work = tempdir()?;
+    let started = Instant::now();
+
+    println!("bench: building the server (release)");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .current_dir(&root)
+        .args(["build", "--release", "--quiet", "-p", "latchkey-server"])
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err("cargo build --release -p latchkey-server failed".into());
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let server_bin = target.join("release").join("latchkey-server");
+
+    let db = match options.database.as_str() {
+        "sqlite" => BenchDb::sqlite(&work),
+        "postgres" => BenchDb::postgres(&options.pg_url)?,
+        other => return Err(format!("--database must be sqlite or postgres, not {other:?}")),
+    };
+    let fixture = work.join("fixture.json");
+    std::fs::write(&fixture, FIXTURE).map_err(|e| e.to_string())?;
+    let env = [
+        ("DATABASE_URL", db.url().to_owned()),
+        ("LATCHKEY_SIGNING_KEY", SIGNING_KEY.to_owned()),
+        ("LATCHKEY_BCRYPT_COST", options.bcrypt_cost.to_string()),
+        ("LATCHKEY_LOG", "warn".to_owned()),
+    ];
+    println!("bench: seeding {}", db.describe());
+    let seeded = Command::new(std::env::current_exe().map_err(|e| e.to_string())?)
+        .arg("seed")
+        .arg(&fixture)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .map_err(|e| format!("cannot run the seed task: {e}"))?;
+    if !seeded.status.success() {
+        return Err(format!("seeding failed: {}", String::from_utf8_lossy(&seeded.stderr)));
+    }
+
+    let port = free_port()?;
+    let mut command = Command::new(&server_bin);
+    command.envs(env.iter().map(|(k, v)| (*k, v.as_str()))).env("LATCHKEY_BIND", format!("127.0.0.1:{port}"));
+    let latchkey = Server::start("latchkey", command, port, &work.join("latchkey.log"))?;
+    let oracle = match &options.oracle {
+        Some(dir) => Some(start_oracle(dir, &work)?),
+        None => None,
+    };
+
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
+    let login_connections = (cores * 4).max(8);
+    let run_one = |server: &Server, scenario: &Scenario, creds: &Credentials| -> Result<Measurement, String> {
+        let script = work.join(format!("{}-{}.lua", server.name, scenario.label.len() * 31 + scenario.path.len()));
+        std::fs::write(&script, lua(scenario, creds)).map_err(|e| e.to_string())?;
+        wrk::run(&Load {
+            url: &server.url,
+            script: &script,
+            threads: 2,
+            connections: scenario.connections.unwrap_or(options.connections),
+            seconds: options.seconds,
+        })
+    };
+
+    let latchkey_creds = credentials(&latchkey.url)?;
+    let oracle_creds = match &oracle {
+        Some(server) => Some(credentials(&server.url)?),
+        None => None,
+    };
+    let mut rows = Vec::new();
+    for scenario in scenarios(login_connections) {
+        println!("bench: {}", scenario.label);
+        let measured = run_one(&latchkey, &scenario, &latchkey_creds)?;
+        let rss_mib = latchkey.peak_rss_mib();
+        let oracle_measured = match (&oracle, &oracle_creds) {
+            (Some(server), Some(creds)) => Some(run_one(server, &scenario, creds)?),
+            _ => None,
+        };
+        rows.push(Row { label: scenario.label, latchkey: measured, rss_mib, oracle: oracle_measured });
+    }
+
+    // Token checks while logins saturate the hashing pool.
+    println!("bench: GET /api/profile/ (Bearer) during a login flood");
+    let all = scenarios(login_connections);
+    let (profile, login) = (&all[1], &all[3]);
+    let flood = {
+        let script = work.join("flood.lua");
+        std::fs::write(&script, lua(login, &latchkey_creds)).map_err(|e| e.to_string())?;
+        let url = latchkey.url.clone();
+        let seconds = options.seconds + 2;
+        std::thread::spawn(move || {
+            wrk::run(&Load { url: &url, script: &script, threads: 1, connections: login_connections, seconds })
+        })
+    };
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let during_flood = run_one(&latchkey, profile, &latchkey_creds)?;
+    let flood = flood.join().map_err(|_| "the login flood thread panicked".to_owned())??;
+
+    println!("bench: GET /api/profile/ (Bearer) with 256 connections");
+    let wide = Scenario { connections: Some(256), ..scenarios(login_connections).remove(1) };
+    let wide_measured = run_one(&latchkey, &wide, &latchkey_creds)?;
+    let wide_rss = latchkey.peak_rss_mib();
+
+    let verify_secs = time_verification(options.bcrypt_cost)?;
+    drop(oracle);
+    drop(latchkey);
+
+    let report = Report {
+        rows,
+        during_flood,
+        flood,
+        wide: wide_measured,
+        wide_rss,
+        verify_secs,
+        cores,
+        options,
+        database: db.describe(),
+        elapsed_secs: started.elapsed().as_secs(),
+    };
+    println!("\n{}", report.render());
+    Ok(())
+}
+
+fn start_oracle(dir: &Path, work: &Path) -> Result<Server, String> {
+    let script = dir.join("run.sh");
+    if !script.exists() {
+        return Err(format!("{} has no run.sh: is it the oracle directory?", dir.display()));
+    }
+    println!("bench: starting the Django oracle from {} (first start installs its venv)", dir.display());
+    let port = free_port()?;
+    let mut command = Command::new("bash");
+    command.arg(&script).arg(port.to_string()).arg("2").env("ORACLE_DB", work.join("oracle.sqlite3"));
+    Server::start("django", command, port, &work.join("oracle.log"))
+}
+
+/// Seconds one bcrypt verification takes at `cost`, on one core, measured here.
+fn time_verification(cost: u32) -> Result<f64, String> {
+    let hasher = PasswordHasher::new(cost).map_err(|e| e.to_string())?;
+    let hash = hasher.hash(PASSWORD).map_err(|e| e.to_string())?;
+    let rounds = 5;
+    let started = Instant::now();
+    for _ in 0..rounds {
+        if !hasher.verify(PASSWORD, &hash) {
+            return Err("bcrypt verification failed".into());
+        }
+    }
+    Ok(started.elapsed().as_secs_f64() / f64::from(rounds))
+}
+
+struct Report<'a> {
+    rows: Vec<Row>,
+    during_flood: Measurement,
+    flood: Measurement,
+    wide: Measurement,
+    wide_rss: Option<f64>,
+    verify_secs: f64,
+    cores: u32,
+    options: &'a Options,
+    database: String,
+    elapsed_secs: u64,
+}
+
+impl Report<'_> {
+    fn render(&self) -> String {
+        let mut out = String::new();
+        let base = self.rows.first().map_or(0.0, |r| r.latchkey.requests_per_sec);
+        let with_oracle = self.rows.iter().any(|r| r.oracle.is_some());
+        let _ = writeln!(
+            out,
+            "Latchkey on {}, {} cores, wrk -t2 -c{} -d{}s (login rows -c{}), bcrypt cost {}",
+            self.database,
+            self.cores,
+            self.options.connections,
+            self.options.seconds,
+            (self.cores * 4).max(8),
+            self.options.bcrypt_cost
+        );
+        let _ = writeln!(out);
+        let mut header = "| endpoint | req/s | p50 ms | p99 ms | peak RSS MiB | ÷ GET / |".to_owned();
+        let mut rule = "| --- | ---: | ---: | ---: | ---: | ---: |".to_owned();
+        if with_oracle {
+            header.push_str(" Django req/s | Django p99 ms | Latchkey ÷ Django |");
+            rule.push_str(" ---: | ---: | ---: |");
+        }
+        let _ = writeln!(out, "{header}\n{rule}");
+        for row in &self.rows {
+            let m = &row.latchkey;
+            let _ = write!(
+                out,
+                "| {} | {:.0} | {:.2} | {:.2} | {} | {:.2} |",
+                row.label,
+                m.requests_per_sec,
+                m.p50_ms,
+                m.p99_ms,
+                row.rss_mib.map_or("n/a".into(), |r| format!("{r:.1}")),
+                ratio(m.requests_per_sec, base)
+            );
+            if let Some(o) = &row.oracle {
+                let _ = write!(
+                    out,
+                    " {:.1} | {:.2} | {:.1} |",
+                    o.requests_per_sec,
+                    o.p99_ms,
+                    ratio(m.requests_per_sec, o.requests_per_sec)
+                );
+            }
+            out.push('\n');
+            if m.non_2xx > 0 || m.socket_errors > 0 {
+                let _ = writeln!(out, "|   ↳ {} non-2xx, {} socket errors | | | | | |", m.non_2xx, m.socket_errors);
+            }
+        }
+        let login_target = 0.85 * f64::from(self.cores) / self.verify_secs;
+        let login = self.rows.iter().find(|r| r.label.starts_with("POST /api/token/ "));
+        let profile_p99 = self.rows.get(1).map_or(0.0, |r| r.latchkey.p99_ms);
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "- one bcrypt verification at cost {}: {:.1} ms → login target 0.85 × {} ÷ t = {:.1}/s; measured {:.1}/s",
+            self.options.bcrypt_cost,
+            self.verify_secs * 1000.0,
+            self.cores,
+            login_target,
+            login.map_or(0.0, |r| r.latchkey.requests_per_sec)
+        );
+        let _ = writeln!(
+            out,
+            "- GET /api/profile/ (Bearer) during a login flood: {:.0} req/s, p99 {:.2} ms = {:.2} × its p99 alone (logins meanwhile: {:.1}/s)",
+            self.during_flood.requests_per_sec,
+            self.during_flood.p99_ms,
+            ratio(self.during_flood.p99_ms, profile_p99),
+            self.flood.requests_per_sec
+        );
+        let _ = writeln!(
+            out,
+            "- GET /api/profile/ (Bearer) with 256 connections: {:.0} req/s, p99 {:.2} ms, peak RSS {} MiB",
+            self.wide.requests_per_sec,
+            self.wide.p99_ms,
+            self.wide_rss.map_or("n/a".into(), |r| format!("{r:.1}"))
+        );
+        let _ = writeln!(out, "- total bench time {} s", self.elapsed_secs);
+        out
+    }
+}
+
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 { a / b } else { 0.0 }
+}
+
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+fn tempdir() -> Result<PathBuf, String> {
+    let dir = std::env::temp_dir().join(format!("latchkey-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    Ok(dir)
+}

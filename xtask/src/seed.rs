@@ -1,0 +1,95 @@
+//! `cargo xtask seed FILE`: users and products from a fixture, idempotently. Users that exist
+//! (by username) are left as they are; so are products that exist (by name).
+
+use crate::accounts::{TaskResult, context};
+use latchkey_domain::UserStore;
+use latchkey_domain::accounts::AccountFlags;
+use serde::Deserialize;
+use std::path::Path;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Fixture {
+    #[serde(default)]
+    users: Vec<FixtureUser>,
+    #[serde(default)]
+    products: Vec<FixtureProduct>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FixtureUser {
+    username: String,
+    password: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default = "yes")]
+    is_active: bool,
+    #[serde(default)]
+    is_staff: bool,
+    #[serde(default)]
+    is_superuser: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixtureProduct {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub price: String,
+}
+
+fn yes() -> bool {
+    true
+}
+
+pub fn run(file: &Path) -> TaskResult {
+    let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let fixture: Fixture =
+        serde_json::from_str(&text).map_err(|e| format!("{} is not a valid fixture: {e}", file.display()))?;
+    for user in &fixture.users {
+        if !latchkey_domain::user::is_valid_username(&user.username) {
+            return Err(format!("fixture user {:?}: {}", user.username, latchkey_domain::user::USERNAME_INVALID));
+        }
+    }
+    let ctx = context()?;
+    let (mut created, mut kept) = (0, 0);
+    for user in fixture.users {
+        if ctx.database.find_user_by_username(&user.username).map_err(|e| e.to_string())?.is_some() {
+            kept += 1;
+            continue;
+        }
+        let flags =
+            AccountFlags { is_active: user.is_active, is_staff: user.is_staff, is_superuser: user.is_superuser };
+        ctx.accounts
+            .create_user(&user.username, &user.email, &user.password, flags)
+            .map_err(|e| format!("cannot create user {}: {e}", user.username))?;
+        created += 1;
+    }
+    println!("Users: {created} created, {kept} already present.");
+    let (created, kept) = crate::seed::products(&ctx, &fixture.products)?;
+    println!("Products: {created} created, {kept} already present.");
+    Ok(())
+}
+
+pub fn products(ctx: &crate::accounts::Context, products: &[FixtureProduct]) -> Result<(usize, usize), String> {
+    let (mut created, mut kept) = (0, 0);
+    for product in products {
+        let price = latchkey_store::products::Price::parse(&product.price)
+            .map_err(|e| format!("product {:?}: bad price {:?}: {e}", product.name, product.price))?;
+        if ctx.database.product_exists_with_name(&product.name).map_err(|e| e.to_string())? {
+            kept += 1;
+            continue;
+        }
+        ctx.database
+            .create_product(&latchkey_store::products::NewProduct {
+                name: product.name.clone(),
+                description: product.description.clone(),
+                price,
+            })
+            .map_err(|e| e.to_string())?;
+        created += 1;
+    }
+    Ok((created, kept))
+}
