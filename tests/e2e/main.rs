@@ -1,0 +1,36 @@
+//! End-to-end tests: the real server on a random port, driven over HTTP, each scenario once on
+//! a fresh SQLite file and once on a fresh PostgreSQL database. One test binary (each file under
+//! `tests/` would be linked separately); scenarios live in the modules below.
+//!
+//! `cargo test -p latchkey-tests -- postgres` runs the PostgreSQL half only.
+
+/// Declares, for each `async fn scenario(db: TestDb)` of the calling module, a test
+/// `sqlite::scenario` and a test `postgres::scenario`.
+macro_rules! on_both_databases {
+    ($($scenario:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[actix_web::test]
+                async fn $scenario() {
+                    super::$scenario(latchkey_tests::TestDb::sqlite()).await
+                }
+            )+
+        }
+        mod postgres {
+            $(
+                #[actix_web::test]
+                async fn $scenario() {
+                    super::$scenario(latchkey_tests::TestDb::postgres()).await
+                }
+            )+
+        }
+    };
+}
+
+mod accounts;
+mod dump;
+mod embedding;
+mod robustness;
+mod root;
+mod rotation;
+mod startup;

@@ -1,0 +1,34 @@
+//! `GET /`, unknown paths and 405s: the answers that need no user.
+
+use actix_web::http::{Method, StatusCode};
+use latchkey_tests::{TestApp, TestDb};
+
+async fn hello_world_is_exact_compact_json(db: TestDb) {
+    let app = TestApp::spawn(db, &[]);
+    let response = app.get("/", &[]).await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.body, br#"{"message":"Hello, world!"}"#);
+    assert_eq!(response.header("content-type"), Some("application/json"));
+}
+
+async fn unknown_path_is_json_404(db: TestDb) {
+    let app = TestApp::spawn(db, &[]);
+    for path in ["/nope/", "/api/", "/api/token/extra/"] {
+        let response = app.get(path, &[]).await;
+        assert_eq!(response.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(response.body, br#"{"detail":"Not found."}"#, "{path}");
+        assert_eq!(response.header("content-type"), Some("application/json"), "{path}");
+    }
+}
+
+async fn other_methods_on_root_are_405(db: TestDb) {
+    let app = TestApp::spawn(db, &[]);
+    for method in [Method::POST, Method::PUT, Method::DELETE] {
+        let response = app.request(method.clone(), "/", &[]).await;
+        assert_eq!(response.status, StatusCode::METHOD_NOT_ALLOWED, "{method}");
+        assert_eq!(response.header("allow"), Some("GET, OPTIONS"), "{method}");
+        assert_eq!(response.text(), format!(r#"{{"detail":"Method \"{method}\" not allowed."}}"#));
+    }
+}
+
+on_both_databases!(hello_world_is_exact_compact_json, unknown_path_is_json_404, other_methods_on_root_are_405);
