@@ -2,6 +2,7 @@
 //! round trip. Entries older than the TTL are never served: the TTL is the staleness bound for
 //! changes made by other processes; changes made through this process invalidate at once.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::RwLock;
@@ -20,6 +21,16 @@ impl<K: Eq + Hash + Clone, V: Clone> TtlCache<K, V> {
     }
 
     pub fn get(&self, key: &K) -> Option<V> {
+        self.get_by(key)
+    }
+
+    /// [`get`](Self::get) by a borrowed form of the key (`&str` for `String` keys), so a
+    /// lookup allocates nothing.
+    pub fn get_by<Q>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
         if self.ttl.is_zero() {
             return None;
         }

@@ -66,7 +66,7 @@ impl JwtCodec {
     }
 
     // PyJWT's `_validate_claims`, in its order.
-    fn check_registered_claims(&self, claims: &Claims, now: i64) -> Result<(), TokenError> {
+    pub(crate) fn check_registered_claims(&self, claims: &Claims, now: i64) -> Result<(), TokenError> {
         let leeway = self.settings.leeway();
         if let Some(iat) = claims.get("iat") {
             let iat = numeric_date(iat).ok_or(TokenError::Invalid)?;

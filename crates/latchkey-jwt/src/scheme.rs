@@ -1,12 +1,19 @@
 //! simplejwt's `JWTAuthentication` as a Latchkey [`AuthScheme`].
 
+use crate::claims::Claims;
 use crate::claims::UserIdClaim;
 use crate::error::TokenError;
 use crate::service::JwtService;
 use latchkey_engine::{
-    AuthError, AuthScheme, AuthorizationHeader, BoxFuture, Principal, SchemeError, TokenMessage, UserDirectory,
+    AuthError, AuthScheme, AuthorizationHeader, BoxFuture, Principal, SchemeError, TokenMessage, TtlCache,
+    UserDirectory,
 };
 use std::sync::Arc;
+use std::time::Duration;
+
+/// How long, and how many, verified access tokens are remembered by default.
+const VERIFIED_TTL: Duration = Duration::from_secs(60);
+const VERIFIED_CAPACITY: usize = 10_000;
 
 /// The `WWW-Authenticate` value: `AUTH_HEADER_TYPES[0]` and simplejwt's fixed realm.
 pub const CHALLENGE: &str = r#"Bearer realm="api""#;
@@ -14,14 +21,40 @@ pub const CHALLENGE: &str = r#"Bearer realm="api""#;
 /// `Authorization: Bearer <access token>`. The keyword is matched case-sensitively, as
 /// simplejwt does (unlike DRF's `Token`). The token is checked without storage; the user
 /// is looked up through the directory, and must exist and be active.
+///
+/// A token whose signature and claims checked out is remembered (bounded in time and number):
+/// a signature check gives the same answer for the same bytes under the same key, so a client
+/// that sends its access token on every request pays for HMAC and JSON once. The time claims
+/// (`exp`, `nbf`, `iat`) are checked again on every use, and failures are never remembered.
 pub struct JwtScheme {
     service: Arc<JwtService>,
     directory: Arc<dyn UserDirectory>,
+    verified: TtlCache<String, Arc<Claims>>,
 }
 
 impl JwtScheme {
     pub fn new(service: Arc<JwtService>, directory: Arc<dyn UserDirectory>) -> Self {
-        Self { service, directory }
+        Self::with_verified_cache(service, directory, VERIFIED_TTL, VERIFIED_CAPACITY)
+    }
+
+    /// A zero `ttl` turns the cache of verified tokens off.
+    pub fn with_verified_cache(
+        service: Arc<JwtService>,
+        directory: Arc<dyn UserDirectory>,
+        ttl: Duration,
+        capacity: usize,
+    ) -> Self {
+        Self { service, directory, verified: TtlCache::new(ttl, capacity) }
+    }
+
+    fn verified_access(&self, token: &str) -> Result<Arc<Claims>, TokenError> {
+        if let Some(claims) = self.verified.get_by(token) {
+            self.service.recheck_access_times(&claims)?;
+            return Ok(claims);
+        }
+        let claims = Arc::new(self.service.decode_access(token)?);
+        self.verified.insert(token.to_owned(), Arc::clone(&claims));
+        Ok(claims)
     }
 }
 
@@ -43,7 +76,7 @@ impl AuthScheme for JwtScheme {
             // PyJWT cannot decode bytes that are not UTF-8 either: an invalid token, not a bad header.
             let claims = std::str::from_utf8(raw)
                 .map_err(|_| TokenError::Invalid)
-                .and_then(|token| self.service.decode_access(token))
+                .and_then(|token| self.verified_access(token))
                 .map_err(rejected_access_token)?;
             let user_id = match claims.user_id() {
                 UserIdClaim::Id(id) => id,
@@ -238,5 +271,30 @@ mod tests {
         let scheme = JwtScheme::new(f.service.clone(), Arc::new(Down));
         let token = craft(&access_for(json!("1")));
         assert!(matches!(bearer(&scheme, &token), Err(SchemeError::Unavailable(_))));
+    }
+
+    #[test]
+    fn a_remembered_token_still_expires() {
+        let f = fixture();
+        let id = json!(f.alice.id.0.to_string());
+        let expires = now() + 2;
+        let token = craft(&with(access_for(id), "exp", json!(expires)));
+        bearer(&f.scheme, &token).expect("valid while fresh");
+        bearer(&f.scheme, &token).expect("and again, from the cache");
+        while now() < expires {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        assert_eq!(token_message(bearer(&f.scheme, &token)), "Token is expired");
+    }
+
+    #[test]
+    fn failures_are_not_remembered_and_other_bytes_are_not_served() {
+        let f = fixture();
+        let pair = f.service.obtain_pair(&f.alice).expect("pair");
+        bearer(&f.scheme, &pair.access).expect("valid");
+        let tampered = format!("{}x", pair.access);
+        assert!(bearer(&f.scheme, &tampered).is_err());
+        assert!(bearer(&f.scheme, &tampered).is_err());
+        bearer(&f.scheme, &pair.access).expect("still valid");
     }
 }

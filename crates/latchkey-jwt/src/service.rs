@@ -134,6 +134,12 @@ impl JwtService {
         Ok(claims)
     }
 
+    /// The checks of [`decode_access`](Self::decode_access) that depend on the time (`exp`,
+    /// `nbf`, `iat`), for claims that passed all the others already.
+    pub(crate) fn recheck_access_times(&self, claims: &Claims) -> Result<(), TokenError> {
+        self.codec.check_registered_claims(claims, Utc::now().timestamp())
+    }
+
     /// `flushexpiredtokens`: forgets outstanding (and blacklisted) tokens that have expired.
     pub fn flush_expired(&self) -> Result<u64, JwtError> {
         Ok(self.store.flush_expired(Utc::now().naive_utc())?)
