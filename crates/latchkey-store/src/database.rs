@@ -3,12 +3,16 @@
 use crate::connection::{AnyConnection, Backend, ConnectionManager, SqlitePragmas};
 use crate::error::{ConnectError, is_locked, map_diesel_error, map_pool_error, one_line, redact_url};
 use crate::migrations::{POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, name_for_version};
+use diesel::RunQueryDsl;
 use diesel::result::Error as DieselError;
 use diesel_migrations::MigrationHarness;
 use latchkey_domain::StoreError;
 use r2d2::{CustomizeConnection, ManageConnection, Pool};
 use std::fmt;
 use std::time::Duration;
+
+/// The PostgreSQL advisory-lock key migrations run under ("latchkey" in ASCII, as a number).
+const MIGRATION_LOCK_KEY: i64 = 0x6c61_7463_686b_6579;
 
 /// A connection checked out of the pool. It derefs to [`AnyConnection`], and Diesel queries
 /// accept `&mut` of it directly.
@@ -127,16 +131,34 @@ impl Database {
     }
 
     /// Applies the migrations this database has not seen and returns their names
-    /// (`2026-11-22-000001_initial`), in order; none on a second run.
+    /// (`2026-11-22-000001_initial`), in order; none on a second run. On PostgreSQL this runs
+    /// under an advisory lock, so concurrent callers apply each migration exactly once.
     pub fn run_migrations(&self) -> Result<Vec<String>, StoreError> {
         let mut conn = self.conn()?;
         let conn: &mut AnyConnection = &mut conn;
-        let applied = match self.backend {
-            Backend::Sqlite => conn.run_pending_migrations(SQLITE_MIGRATIONS),
-            Backend::Postgres => conn.run_pending_migrations(POSTGRES_MIGRATIONS),
+        let applied: Vec<String> = match self.backend {
+            Backend::Sqlite => {
+                conn.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.iter().map(ToString::to_string).collect())
+            }
+            Backend::Postgres => {
+                // Instances behind a load balancer may start together against one database:
+                // one migrates while the others wait, then find nothing pending.
+                diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+                    .execute(conn)
+                    .map_err(map_diesel_error)?;
+                let applied = conn
+                    .run_pending_migrations(POSTGRES_MIGRATIONS)
+                    .map(|v| v.iter().map(ToString::to_string).collect());
+                let unlocked =
+                    diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")).execute(conn);
+                if let Err(err) = unlocked {
+                    log::warn!("could not release the migration lock (it goes with the connection): {err}");
+                }
+                applied
+            }
         }
         .map_err(|e| StoreError::Other(format!("migration failed: {e}")))?;
-        let names: Vec<String> = applied.iter().map(|v| name_for_version(self.backend, &v.to_string())).collect();
+        let names: Vec<String> = applied.iter().map(|v| name_for_version(self.backend, v)).collect();
         for name in &names {
             log::info!("applied migration {name} to {}", self.redacted_url);
         }

@@ -19,13 +19,22 @@ impl ScratchDatabase {
     /// A fresh, migrated database on `server` (`postgres://user:password@host:port`, no
     /// database name), named `{prefix}_{pid}_{time}_{n}`.
     pub fn create(server: &str, prefix: &str, options: PoolOptions) -> Result<Self, StoreError> {
+        Self::create_with(server, prefix, options, true)
+    }
+
+    /// The same without running the migrations.
+    pub fn create_unmigrated(server: &str, prefix: &str, options: PoolOptions) -> Result<Self, StoreError> {
+        Self::create_with(server, prefix, options, false)
+    }
+
+    fn create_with(server: &str, prefix: &str, options: PoolOptions, migrate: bool) -> Result<Self, StoreError> {
         let server = server.trim_end_matches('/').to_owned();
         let stamp = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros()).unwrap_or(0);
         let name = format!("{prefix}_{}_{stamp}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
         admin(&server, &format!("CREATE DATABASE {name}"))?;
         let scratch = Database::connect(&format!("{server}/{name}"), options)
             .map_err(|e| StoreError::Unavailable(e.to_string()))
-            .and_then(|database| database.run_migrations().map(|_| database));
+            .and_then(|database| if migrate { database.run_migrations().map(|_| database) } else { Ok(database) });
         match scratch {
             Ok(database) => Ok(Self { server, name, database }),
             Err(err) => {
@@ -37,6 +46,11 @@ impl ScratchDatabase {
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// The database's URL.
+    pub fn url(&self) -> String {
+        format!("{}/{}", self.server, self.name)
     }
 }
 

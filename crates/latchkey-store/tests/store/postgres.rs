@@ -34,3 +34,27 @@ fn postgres_smoke() {
     suite::concurrent_rotation(db, &p, 20, true);
     suite::concurrent_rotation(db, &p, 20, false);
 }
+
+/// Instances that start together against one database: each runs the migrations, each
+/// migration is applied exactly once, and none fails.
+#[test]
+fn concurrent_migrations_apply_once() {
+    let Ok(url) = std::env::var("LATCHKEY_TEST_PG_URL") else {
+        println!("skipped: set LATCHKEY_TEST_PG_URL=postgres://… to run the store suite on PostgreSQL");
+        return;
+    };
+    let options = || PoolOptions { max_size: 1, connection_timeout: Duration::from_secs(10), ..PoolOptions::default() };
+    let scratch = ScratchDatabase::create_unmigrated(&url, "latchkey_migrate", options()).expect("scratch database");
+    let instances: Vec<_> = (0..4)
+        .map(|_| {
+            let url = scratch.url();
+            let options = options();
+            std::thread::spawn(move || {
+                latchkey_store::Database::connect(&url, options).expect("connect").run_migrations().expect("migrate")
+            })
+        })
+        .collect();
+    let mut applied: Vec<String> = instances.into_iter().flat_map(|t| t.join().expect("no panic")).collect();
+    applied.sort();
+    assert_eq!(applied, latchkey_store::migrations::migration_names(Backend::Postgres));
+}
