@@ -12,7 +12,7 @@ use latchkey_engine::SchemeRegistry;
 use latchkey_jwt::{Algorithm, JwtScheme, JwtService, JwtSettings};
 use latchkey_opaque::{KeyDeriver, OpaqueKeys, ProvisionOnCreate, TokenScheme};
 use latchkey_server::auth::{Authenticated, MaybeAuthenticated, authenticate};
-use latchkey_server::lookup::AuthLookup;
+use latchkey_server::lookup::{AuthCaches, AuthLookup, InvalidatingStore};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -49,9 +49,11 @@ async fn read<B: MessageBody>(response: ServiceResponse<B>) -> (StatusCode, Opti
 
 #[actix_web::test]
 async fn another_app_protects_its_routes() {
-    let store = Arc::new(MemoryStore::new());
+    // Writes through this store forget what the caches hold about the user they change.
+    let caches = Arc::new(AuthCaches::new(Duration::from_secs(5)));
+    let store = Arc::new(InvalidatingStore::new(MemoryStore::new(), caches.clone()));
     let keys = Arc::new(OpaqueKeys::new(KeyDeriver::new(b"a long random server secret"), store.clone()));
-    let lookup = Arc::new(AuthLookup::new(store.clone(), keys.clone(), Duration::from_secs(5)));
+    let lookup = Arc::new(AuthLookup::new(store.clone(), keys.clone(), caches));
     let settings = JwtSettings::hmac(Algorithm::HS256, b"a long random signing key")
         .expect("jwt settings")
         .with_lifetimes(300, 86_400);

@@ -617,8 +617,8 @@ fn create_users(settings: &Settings, users: &[FixtureUser]) -> Result<(), String
     let database = startup::connect(settings).map_err(|e| e.to_string())?;
     let keys = startup::keys(settings).map_err(|e| e.to_string())?;
     let hasher = Arc::new(PasswordHasher::new(settings.bcrypt_cost).map_err(|e| e.to_string())?);
-    let opaque = startup::opaque_keys(&database, &keys.opaque_secret);
-    let accounts = startup::accounts(&database, hasher, opaque);
+    let opaque = startup::opaque_keys(Arc::new(database.clone()), &keys.opaque_secret);
+    let accounts = startup::accounts(Arc::new(database.clone()), hasher, opaque);
     for user in users {
         let flags =
             AccountFlags { is_active: user.is_active, is_staff: user.is_staff, is_superuser: user.is_superuser };

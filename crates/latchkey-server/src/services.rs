@@ -2,7 +2,6 @@
 
 use crate::error::ApiError;
 use crate::hashing::HashingPool;
-use crate::lookup::AuthLookup;
 use actix_web::web;
 use latchkey_domain::{Accounts, User, UserStore};
 use latchkey_jwt::JwtService;
@@ -16,7 +15,6 @@ pub struct Services {
     pub accounts: Accounts,
     pub jwt: Arc<JwtService>,
     pub opaque: Arc<OpaqueKeys>,
-    pub lookup: Arc<AuthLookup>,
     pub hashing: HashingPool,
 }
 

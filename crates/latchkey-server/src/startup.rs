@@ -5,7 +5,7 @@ use crate::auth;
 use crate::config::{Settings, SigningKey};
 use crate::error::ApiError;
 use crate::hashing::HashingPool;
-use crate::lookup::AuthLookup;
+use crate::lookup::{AuthCaches, AuthLookup, InvalidatingStore};
 use crate::request::BodyLimit;
 use crate::routes;
 use crate::services::Services;
@@ -15,7 +15,7 @@ use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Next, from_fn};
 use actix_web::{App, HttpServer, web};
 use futures_util::FutureExt;
-use latchkey_domain::{Accounts, PasswordHasher};
+use latchkey_domain::{Accounts, OpaqueKeyStore, PasswordHasher, UserStore};
 use latchkey_engine::{SchemeChain, SchemeRegistry};
 use latchkey_jwt::{JwtScheme, JwtService, JwtSettings};
 use latchkey_opaque::{KeyDeriver, OpaqueKeys, ProvisionOnCreate, TokenScheme};
@@ -126,27 +126,30 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
 }
 
 /// The account service with every "user created" hook, as the server and xtask use it.
-pub fn accounts(database: &Database, hasher: Arc<PasswordHasher>, opaque: Arc<OpaqueKeys>) -> Accounts {
-    Accounts::new(Arc::new(database.clone()), hasher).with_hook(Arc::new(ProvisionOnCreate(opaque)))
+pub fn accounts(users: Arc<dyn UserStore>, hasher: Arc<PasswordHasher>, opaque: Arc<OpaqueKeys>) -> Accounts {
+    Accounts::new(users, hasher).with_hook(Arc::new(ProvisionOnCreate(opaque)))
 }
 
-pub fn opaque_keys(database: &Database, secret: &[u8]) -> Arc<OpaqueKeys> {
-    Arc::new(OpaqueKeys::new(KeyDeriver::new(secret), Arc::new(database.clone())))
+pub fn opaque_keys(store: Arc<dyn OpaqueKeyStore>, secret: &[u8]) -> Arc<OpaqueKeys> {
+    Arc::new(OpaqueKeys::new(KeyDeriver::new(secret), store))
 }
 
 pub fn services(settings: &Settings, database: Database, keys: Keys) -> Result<(Services, SchemeChain), StartupError> {
     let hasher = Arc::new(PasswordHasher::new(settings.bcrypt_cost).map_err(|e| StartupError::Key(e.to_string()))?);
-    let opaque = opaque_keys(&database, &keys.opaque_secret);
-    let accounts = accounts(&database, hasher, Arc::clone(&opaque));
-    let store = Arc::new(database.clone());
-    let lookup = Arc::new(AuthLookup::new(store.clone(), Arc::clone(&opaque), settings.auth_cache_ttl));
+    // Reads and writes of users and keys go through the invalidating store, so the caches
+    // authentication serves from never outlive a change made by this process.
+    let caches = Arc::new(AuthCaches::new(settings.auth_cache_ttl));
+    let store = Arc::new(InvalidatingStore::new(database.clone(), Arc::clone(&caches)));
+    let opaque = opaque_keys(store.clone(), &keys.opaque_secret);
+    let accounts = accounts(store.clone(), hasher, Arc::clone(&opaque));
+    let lookup = Arc::new(AuthLookup::new(store.clone(), Arc::clone(&opaque), caches));
     let jwt = Arc::new(JwtService::new(keys.jwt, store));
     let registry = SchemeRegistry::new()
         .register(Arc::new(JwtScheme::new(Arc::clone(&jwt), lookup.clone())))
         .register(Arc::new(TokenScheme::new(lookup.clone())));
     let chain = registry.chain(&settings.auth_schemes)?;
     let hashing = HashingPool::new(settings.hash_threads)?;
-    Ok((Services { database, accounts, jwt, opaque, lookup, hashing }, chain))
+    Ok((Services { database, accounts, jwt, opaque, hashing }, chain))
 }
 
 pub struct Application {

@@ -25,8 +25,10 @@ pub async fn authenticate(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     if let Some(chain) = req.app_data::<web::Data<SchemeChain>>().cloned() {
-        let header = req.headers().get(header::AUTHORIZATION).map(|v| v.as_bytes().to_vec());
-        let outcome = match chain.authenticate(header.as_deref()).await {
+        // A cheap reference-counted clone: the request's headers cannot stay borrowed across
+        // the await.
+        let header = req.headers().get(header::AUTHORIZATION).cloned();
+        let outcome = match chain.authenticate(header.as_ref().map(|v| v.as_bytes())).await {
             Ok(None) => AuthOutcome::Anonymous,
             Ok(Some(principal)) => AuthOutcome::Authenticated(principal),
             Err(SchemeError::Rejected(error)) => AuthOutcome::Rejected(error),
