@@ -67,25 +67,7 @@ impl JwtCodec {
 
     // PyJWT's `_validate_claims`, in its order.
     pub(crate) fn check_registered_claims(&self, claims: &Claims, now: i64) -> Result<(), TokenError> {
-        let leeway = self.settings.leeway();
-        if let Some(iat) = claims.get("iat") {
-            let iat = numeric_date(iat).ok_or(TokenError::Invalid)?;
-            if iat > now.saturating_add(leeway) {
-                return Err(TokenError::Invalid);
-            }
-        }
-        if let Some(nbf) = claims.get("nbf") {
-            let nbf = numeric_date(nbf).ok_or(TokenError::Invalid)?;
-            if nbf > now.saturating_add(leeway) {
-                return Err(TokenError::Invalid);
-            }
-        }
-        if let Some(exp) = claims.get("exp") {
-            let exp = numeric_date(exp).ok_or(TokenError::Invalid)?;
-            if exp <= now.saturating_sub(leeway) {
-                return Err(TokenError::Expired);
-            }
-        }
+        self.check_times(&TimeClaims::read(claims)?, now)?;
         if let Some(issuer) = &self.settings.issuer
             && claims.get("iss").and_then(Value::as_str) != Some(issuer.as_str())
         {
@@ -103,6 +85,37 @@ impl JwtCodec {
             }
         }
         Ok(())
+    }
+
+    /// The time-dependent part of the checks: `iat` and `nbf` not in the future, `exp` not
+    /// passed, each within the leeway.
+    pub(crate) fn check_times(&self, times: &TimeClaims, now: i64) -> Result<(), TokenError> {
+        let leeway = self.settings.leeway();
+        if times.iat.is_some_and(|iat| iat > now.saturating_add(leeway))
+            || times.nbf.is_some_and(|nbf| nbf > now.saturating_add(leeway))
+        {
+            return Err(TokenError::Invalid);
+        }
+        if times.exp.is_some_and(|exp| exp <= now.saturating_sub(leeway)) {
+            return Err(TokenError::Expired);
+        }
+        Ok(())
+    }
+}
+
+/// A token's `iat`, `nbf` and `exp`, read once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TimeClaims {
+    pub iat: Option<i64>,
+    pub nbf: Option<i64>,
+    pub exp: Option<i64>,
+}
+
+impl TimeClaims {
+    /// Each present claim must be a number (PyJWT: `Token is invalid` otherwise).
+    pub(crate) fn read(claims: &Claims) -> Result<Self, TokenError> {
+        let read = |name| claims.get(name).map(|v| numeric_date(v).ok_or(TokenError::Invalid)).transpose();
+        Ok(Self { iat: read("iat")?, nbf: read("nbf")?, exp: read("exp")? })
     }
 }
 

@@ -1,7 +1,7 @@
 //! simplejwt's `JWTAuthentication` as a Latchkey [`AuthScheme`].
 
-use crate::claims::Claims;
 use crate::claims::UserIdClaim;
+use crate::codec::TimeClaims;
 use crate::error::TokenError;
 use crate::service::JwtService;
 use latchkey_engine::{
@@ -29,7 +29,15 @@ pub const CHALLENGE: &str = r#"Bearer realm="api""#;
 pub struct JwtScheme {
     service: Arc<JwtService>,
     directory: Arc<dyn UserDirectory>,
-    verified: TtlCache<String, Arc<Claims>>,
+    verified: TtlCache<String, Arc<VerifiedAccess>>,
+}
+
+/// What a request needs of an access token that checked out, read once.
+#[derive(Debug)]
+struct VerifiedAccess {
+    user_id: UserIdClaim,
+    jti: Option<String>,
+    times: TimeClaims,
 }
 
 impl JwtScheme {
@@ -47,14 +55,19 @@ impl JwtScheme {
         Self { service, directory, verified: TtlCache::new(ttl, capacity) }
     }
 
-    fn verified_access(&self, token: &str) -> Result<Arc<Claims>, TokenError> {
-        if let Some(claims) = self.verified.get_by(token) {
-            self.service.recheck_access_times(&claims)?;
-            return Ok(claims);
+    fn verified_access(&self, token: &str) -> Result<Arc<VerifiedAccess>, TokenError> {
+        if let Some(verified) = self.verified.get_by(token) {
+            self.service.check_access_times(&verified.times)?;
+            return Ok(verified);
         }
-        let claims = Arc::new(self.service.decode_access(token)?);
-        self.verified.insert(token.to_owned(), Arc::clone(&claims));
-        Ok(claims)
+        let claims = self.service.decode_access(token)?;
+        let verified = Arc::new(VerifiedAccess {
+            user_id: claims.user_id(),
+            jti: claims.jti().map(str::to_owned),
+            times: TimeClaims::read(&claims)?,
+        });
+        self.verified.insert(token.to_owned(), Arc::clone(&verified));
+        Ok(verified)
     }
 }
 
@@ -74,11 +87,11 @@ impl AuthScheme for JwtScheme {
         Box::pin(async move {
             let raw = header.single_credential().ok_or_else(AuthError::bad_authorization_header)?;
             // PyJWT cannot decode bytes that are not UTF-8 either: an invalid token, not a bad header.
-            let claims = std::str::from_utf8(raw)
+            let access = std::str::from_utf8(raw)
                 .map_err(|_| TokenError::Invalid)
                 .and_then(|token| self.verified_access(token))
                 .map_err(rejected_access_token)?;
-            let user_id = match claims.user_id() {
+            let user_id = match access.user_id {
                 UserIdClaim::Id(id) => id,
                 UserIdClaim::Missing => return Err(AuthError::no_user_identification().into()),
                 // Django's lookup by such a value finds nobody (or fails): no user either way.
@@ -94,7 +107,7 @@ impl AuthScheme for JwtScheme {
                 is_staff: user.is_staff,
                 is_superuser: user.is_superuser,
                 scheme: "jwt",
-                credential_id: claims.jti().map(str::to_owned),
+                credential_id: access.jti.clone(),
             })
         })
     }

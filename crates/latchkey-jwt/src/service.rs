@@ -2,7 +2,7 @@
 //! [`RefreshTokenStore`]. Every method blocks on the store: run them off async workers.
 
 use crate::claims::Claims;
-use crate::codec::JwtCodec;
+use crate::codec::{JwtCodec, TimeClaims};
 use crate::error::{JwtError, TokenError};
 use crate::settings::JwtSettings;
 use crate::token::{self, TokenKind};
@@ -135,9 +135,9 @@ impl JwtService {
     }
 
     /// The checks of [`decode_access`](Self::decode_access) that depend on the time (`exp`,
-    /// `nbf`, `iat`), for claims that passed all the others already.
-    pub(crate) fn recheck_access_times(&self, claims: &Claims) -> Result<(), TokenError> {
-        self.codec.check_registered_claims(claims, Utc::now().timestamp())
+    /// `nbf`, `iat`), for a token that passed all the others already.
+    pub(crate) fn check_access_times(&self, times: &TimeClaims) -> Result<(), TokenError> {
+        self.codec.check_times(times, Utc::now().timestamp())
     }
 
     /// `flushexpiredtokens`: forgets outstanding (and blacklisted) tokens that have expired.
