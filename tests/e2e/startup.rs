@@ -16,3 +16,16 @@ async fn unreachable_postgres_names_the_url_without_its_password() {
     assert!(message.contains("postgres://u:***@127.0.0.1:1/x"), "the error does not name the URL: {message}");
     assert!(!message.contains("secret"), "the error shows the password: {message}");
 }
+
+#[actix_web::test]
+async fn an_unknown_scheme_stops_start_up_naming_the_variable() {
+    let db = TestDb::sqlite();
+    let settings = test_settings(&db, &[("LATCHKEY_AUTH_SCHEMES", "jwt,session")]);
+    let message = match Application::build(&settings) {
+        Ok(_) => panic!("the server started with an unknown scheme"),
+        Err(err) => err.to_string(),
+    };
+    assert!(message.contains("LATCHKEY_AUTH_SCHEMES"), "{message}");
+    assert!(message.contains("\"session\""), "{message}");
+    assert!(message.contains("jwt, token"), "the error does not list the known schemes: {message}");
+}

@@ -23,8 +23,8 @@ pub fn context() -> Result<Context, String> {
     let database = startup::connect(&settings).map_err(|e| e.to_string())?;
     let keys = startup::keys(&settings).map_err(|e| e.to_string())?;
     let hasher = Arc::new(PasswordHasher::new(settings.bcrypt_cost).map_err(|e| e.to_string())?);
-    let opaque = startup::opaque_keys(&database, &keys.opaque_secret);
-    let accounts = startup::accounts(&database, hasher, Arc::clone(&opaque));
+    let opaque = startup::opaque_keys(Arc::new(database.clone()), &keys.opaque_secret);
+    let accounts = startup::accounts(Arc::new(database.clone()), hasher, Arc::clone(&opaque));
     Ok(Context { database, accounts, opaque })
 }
 

@@ -312,13 +312,13 @@ impl Report<'_> {
             let m = &row.latchkey;
             let _ = write!(
                 out,
-                "| {} | {:.0} | {:.2} | {:.2} | {} | {:.2} |",
+                "| {} | {} | {:.2} | {:.2} | {} | {} |",
                 row.label,
-                m.requests_per_sec,
+                rate(m.requests_per_sec),
                 m.p50_ms,
                 m.p99_ms,
                 row.rss_mib.map_or("n/a".into(), |r| format!("{r:.1}")),
-                ratio(m.requests_per_sec, base)
+                share(ratio(m.requests_per_sec, base))
             );
             if let Some(o) = &row.oracle {
                 let _ = write!(
@@ -365,6 +365,16 @@ impl Report<'_> {
         let _ = writeln!(out, "- total bench time {} s", self.elapsed_secs);
         out
     }
+}
+
+/// Whole requests per second, with a decimal where that is all there is (logins).
+fn rate(per_sec: f64) -> String {
+    if per_sec < 100.0 { format!("{per_sec:.1}") } else { format!("{per_sec:.0}") }
+}
+
+/// A ratio to two decimals, or three significant figures when it is small.
+fn share(ratio: f64) -> String {
+    if ratio < 0.1 { format!("{ratio:.5}") } else { format!("{ratio:.2}") }
 }
 
 fn ratio(a: f64, b: f64) -> f64 {

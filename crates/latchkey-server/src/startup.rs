@@ -33,7 +33,7 @@ pub enum StartupError {
     Database(String),
     #[error("signing key: {0}")]
     Key(String),
-    #[error("authentication schemes: {0}")]
+    #[error("invalid LATCHKEY_AUTH_SCHEMES: {0}")]
     Schemes(#[from] latchkey_engine::UnknownScheme),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: String, source: std::io::Error },
@@ -53,10 +53,8 @@ pub fn connect(settings: &Settings) -> Result<Database, StartupError> {
         Database::connect(&settings.database_url, PoolOptions::new(settings.db_pool_size, settings.db_connect_timeout))
             .map_err(|e| StartupError::Database(e.to_string()))?;
     if settings.run_migrations {
-        let applied = database.run_migrations().map_err(|e| StartupError::Database(e.to_string()))?;
-        for version in applied {
-            log::info!("applied migration {version}");
-        }
+        // The store logs each migration it applies.
+        database.run_migrations().map_err(|e| StartupError::Database(e.to_string()))?;
     }
     Ok(database)
 }
