@@ -4,7 +4,6 @@ use crate::error::AccountError;
 use crate::password::PasswordHasher;
 use crate::store::UserStore;
 use crate::user::{NewUser, User};
-use chrono::Utc;
 use std::sync::Arc;
 
 /// Something that reacts to a new user, such as the opaque scheme provisioning a key.
@@ -63,13 +62,10 @@ impl Accounts {
     ) -> Result<User, AccountError> {
         let password_hash = self.hasher.hash(password)?;
         let user = self.users.create_user(NewUser {
-            username: username.to_owned(),
-            email: email.to_owned(),
-            password_hash,
             is_active: flags.is_active,
             is_staff: flags.is_staff,
             is_superuser: flags.is_superuser,
-            date_joined: Utc::now().naive_utc(),
+            ..NewUser::new(username, email, password_hash)
         })?;
         for hook in &self.hooks {
             hook.user_created(&user)?;

@@ -51,6 +51,22 @@ pub struct NewUser {
     pub date_joined: NaiveDateTime,
 }
 
+impl NewUser {
+    /// What Django's `create_user` makes: active, neither staff nor superuser, joining now.
+    /// Vary it with struct update syntax: `NewUser { is_active: false, ..NewUser::new(…) }`.
+    pub fn new(username: impl Into<String>, email: impl Into<String>, password_hash: impl Into<String>) -> Self {
+        Self {
+            username: username.into(),
+            email: email.into(),
+            password_hash: password_hash.into(),
+            is_active: true,
+            is_staff: false,
+            is_superuser: false,
+            date_joined: chrono::Utc::now().naive_utc(),
+        }
+    }
+}
+
 impl fmt::Debug for NewUser {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("NewUser").field("username", &self.username).finish_non_exhaustive()

@@ -2,7 +2,6 @@
 //! protected request does, and refreshing. Storage is the in-memory store, so the figures are
 //! the token work itself (`cargo bench -p latchkey-jwt`).
 
-use chrono::Utc;
 use criterion::{Criterion, criterion_group, criterion_main};
 use latchkey_domain::memory::MemoryStore;
 use latchkey_domain::{NewUser, User, UserStore};
@@ -12,17 +11,7 @@ use std::sync::Arc;
 
 fn fixture() -> (JwtService, Arc<MemoryStore>, User) {
     let store = Arc::new(MemoryStore::new());
-    let user = store
-        .create_user(NewUser {
-            username: "alice".into(),
-            email: String::new(),
-            password_hash: String::new(),
-            is_active: true,
-            is_staff: false,
-            is_superuser: false,
-            date_joined: Utc::now().naive_utc(),
-        })
-        .expect("user");
+    let user = store.create_user(NewUser::new("alice", "", "!")).expect("user");
     let settings = JwtSettings::hmac(Algorithm::HS256, b"bench-signing-key-0123456789abcdef").expect("settings");
     (JwtService::new(settings, store.clone()), store, user)
 }

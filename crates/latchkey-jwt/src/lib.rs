@@ -29,15 +29,7 @@
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let store = Arc::new(MemoryStore::new());
-//! let alice = store.create_user(NewUser {
-//!     username: "alice".into(),
-//!     email: String::new(),
-//!     password_hash: "!".into(),
-//!     is_active: true,
-//!     is_staff: false,
-//!     is_superuser: false,
-//!     date_joined: chrono::Utc::now().naive_utc(),
-//! })?;
+//! let alice = store.create_user(NewUser::new("alice", "", "!"))?;
 //!
 //! let settings = JwtSettings::hmac(Algorithm::HS256, b"change me")?.with_lifetimes(300, 86_400);
 //! let service = Arc::new(JwtService::new(settings, store.clone()));

@@ -72,17 +72,7 @@ pub(crate) fn int(map: &Map<String, Value>, claim: &str) -> i64 {
 }
 
 pub(crate) fn add_user(store: &MemoryStore, username: &str, is_active: bool) -> User {
-    store
-        .create_user(NewUser {
-            username: username.into(),
-            email: String::new(),
-            password_hash: "!".into(),
-            is_active,
-            is_staff: false,
-            is_superuser: false,
-            date_joined: Utc::now().naive_utc(),
-        })
-        .expect("user")
+    store.create_user(NewUser { is_active, ..NewUser::new(username, "", "!") }).expect("user")
 }
 
 /// A `UserDirectory` straight over a `MemoryStore`, as a server's would be minus its cache.

@@ -2,7 +2,6 @@
 //! presented key as a protected request does, and resetting one. Storage is the in-memory
 //! store, so the figures are the key work itself (`cargo bench -p latchkey-opaque`).
 
-use chrono::Utc;
 use criterion::{Criterion, criterion_group, criterion_main};
 use latchkey_domain::memory::MemoryStore;
 use latchkey_domain::{NewUser, UserId, UserStore};
@@ -12,17 +11,7 @@ use std::sync::Arc;
 
 fn keys(c: &mut Criterion) {
     let store = Arc::new(MemoryStore::new());
-    let user = store
-        .create_user(NewUser {
-            username: "alice".into(),
-            email: String::new(),
-            password_hash: String::new(),
-            is_active: true,
-            is_staff: false,
-            is_superuser: false,
-            date_joined: Utc::now().naive_utc(),
-        })
-        .expect("user");
+    let user = store.create_user(NewUser::new("alice", "", "!")).expect("user");
     let keys = OpaqueKeys::new(KeyDeriver::new(b"bench-secret-0123456789abcdef0123"), store.clone());
     let key = keys.provision(user.id).expect("key");
     c.bench_function("issue: key for a user (derive from the stored salt)", |b| {

@@ -88,7 +88,6 @@ pub use scheme::TokenScheme;
 mod testing {
     //! Fixtures shared by the unit tests.
 
-    use chrono::Utc;
     use latchkey_domain::memory::MemoryStore;
     use latchkey_domain::{NewUser, OpaqueKeyRecord, OpaqueKeyStore, StoreError, User, UserId, UserStore};
     use std::sync::Arc;
@@ -101,13 +100,8 @@ mod testing {
             .map(|(username, is_active)| {
                 let user = store
                     .create_user(NewUser {
-                        username: (*username).to_owned(),
-                        email: format!("{username}@example.com"),
-                        password_hash: "unusable".into(),
                         is_active: *is_active,
-                        is_staff: false,
-                        is_superuser: false,
-                        date_joined: Utc::now().naive_utc(),
+                        ..NewUser::new(*username, format!("{username}@example.com"), "unusable")
                     })
                     .expect("create user");
                 user.id

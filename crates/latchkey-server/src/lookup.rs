@@ -48,47 +48,48 @@ impl AuthLookup {
     }
 }
 
+impl AuthLookup {
+    /// `key`'s entry in `cache`, else `fetch` on the blocking pool, remembering what it finds
+    /// (not finding is not remembered: an unknown id or digest costs a query each time).
+    async fn cached_or_fetched<K, F>(
+        cache: &TtlCache<K, UserState>,
+        key: K,
+        fetch: F,
+    ) -> Result<Option<UserState>, DirectoryError>
+    where
+        K: Eq + std::hash::Hash + Clone,
+        F: FnOnce() -> Result<Option<User>, String> + Send + 'static,
+    {
+        if let Some(state) = cache.get(&key) {
+            return Ok(Some(state));
+        }
+        let found = web::block(fetch).await.map_err(|e| DirectoryError(e.to_string()))?.map_err(DirectoryError)?;
+        let state = found.as_ref().map(UserState::from);
+        if let Some(state) = &state {
+            cache.insert(key, state.clone());
+        }
+        Ok(state)
+    }
+}
+
 impl UserDirectory for AuthLookup {
     fn user(&self, id: UserId) -> BoxFuture<'_, Result<Option<UserState>, DirectoryError>> {
-        Box::pin(async move {
-            if let Some(state) = self.caches.by_id.get(&id) {
-                return Ok(Some(state));
-            }
-            let users = Arc::clone(&self.users);
-            let found = web::block(move || users.find_user_by_id(id))
-                .await
-                .map_err(|e| DirectoryError(e.to_string()))?
-                .map_err(|e| DirectoryError(e.to_string()))?;
-            let state = found.as_ref().map(UserState::from);
-            if let Some(state) = &state {
-                self.caches.by_id.insert(id, state.clone());
-            }
-            Ok(state)
-        })
+        let users = Arc::clone(&self.users);
+        Box::pin(Self::cached_or_fetched(&self.caches.by_id, id, move || {
+            users.find_user_by_id(id).map_err(|e| e.to_string())
+        }))
     }
 }
 
 impl KeyDirectory for AuthLookup {
     fn user_for_digest(&self, digest: &str) -> BoxFuture<'_, Result<Option<UserState>, DirectoryError>> {
-        let digest = digest.to_owned();
-        Box::pin(async move {
-            if let Some(state) = self.caches.by_digest.get(&digest) {
-                return Ok(Some(state));
-            }
-            let keys = Arc::clone(&self.keys);
-            let wanted = digest.clone();
-            // OpaqueKeys compares digests in constant time and refuses keys derived from a
-            // secret that has since been rotated.
-            let found = web::block(move || keys.user_for_digest(&wanted))
-                .await
-                .map_err(|e| DirectoryError(e.to_string()))?
-                .map_err(|e| DirectoryError(e.to_string()))?;
-            let state = found.as_ref().map(UserState::from);
-            if let Some(state) = &state {
-                self.caches.by_digest.insert(digest, state.clone());
-            }
-            Ok(state)
-        })
+        let keys = Arc::clone(&self.keys);
+        let wanted = digest.to_owned();
+        // OpaqueKeys compares digests in constant time and refuses keys derived from a secret
+        // that has since been rotated.
+        Box::pin(Self::cached_or_fetched(&self.caches.by_digest, digest.to_owned(), move || {
+            keys.user_for_digest(&wanted).map_err(|e| e.to_string())
+        }))
     }
 }
 
@@ -188,17 +189,7 @@ mod tests {
     use latchkey_opaque::KeyDeriver;
 
     fn user(store: &MemoryStore, name: &str) -> User {
-        store
-            .create_user(NewUser {
-                username: name.into(),
-                email: String::new(),
-                password_hash: String::new(),
-                is_active: true,
-                is_staff: false,
-                is_superuser: false,
-                date_joined: chrono::Utc::now().naive_utc(),
-            })
-            .expect("user")
+        store.create_user(NewUser::new(name, "", "!")).expect("user")
     }
 
     struct Fixture {

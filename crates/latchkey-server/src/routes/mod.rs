@@ -2,6 +2,7 @@
 //! other method gets DRF's 405, after authentication as DRF orders it.
 
 mod account;
+mod credentials;
 mod opaque;
 mod products;
 mod root;

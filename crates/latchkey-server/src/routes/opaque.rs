@@ -1,10 +1,10 @@
 //! DRF's `obtain_auth_token`: the user's opaque key for a username and password.
 
+use super::credentials::{Credentials, Password};
 use crate::auth::MaybeAuthenticated;
 use crate::error::{ApiError, FieldErrors};
 use crate::render;
 use crate::request::Body;
-use crate::request::fields::CharField;
 use crate::services::Services;
 use actix_web::{HttpResponse, web};
 use serde_json::json;
@@ -15,15 +15,7 @@ pub async fn obtain(
     services: web::Data<Services>,
     body: Body,
 ) -> Result<HttpResponse, ApiError> {
-    let data = body.into_object()?;
-    let mut errors = FieldErrors::new();
-    let username = CharField::new("username").read(&data, &mut errors);
-    // AuthTokenSerializer keeps the password exactly as sent.
-    let password = CharField::new("password").trim_whitespace(false).read(&data, &mut errors);
-    errors.into_result()?;
-    let (Some(username), Some(password)) = (username, password) else {
-        return Err(ApiError::internal("validated fields missing"));
-    };
+    let Credentials { username, password } = Credentials::read(&body.into_object()?, Password::AsSent)?;
     let Some(user) = services.authenticate(username, password).await? else {
         return Err(ApiError::Validation(FieldErrors::non_field("Unable to log in with provided credentials.")));
     };

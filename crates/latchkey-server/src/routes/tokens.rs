@@ -1,6 +1,7 @@
 //! simplejwt's four views: obtain a pair, refresh, verify, blacklist. They have no
 //! authentication classes, and their 401s carry simplejwt's own `Bearer realm="api"`.
 
+use super::credentials::{Credentials, Password};
 use crate::error::{ApiError, FieldErrors};
 use crate::render;
 use crate::request::Body;
@@ -36,14 +37,7 @@ fn single_field(data: &Map<String, Value>, name: &str) -> Result<String, ApiErro
 }
 
 pub async fn obtain(services: web::Data<Services>, body: Body) -> Result<HttpResponse, ApiError> {
-    let data = body.into_object()?;
-    let mut errors = FieldErrors::new();
-    let username = CharField::new("username").read(&data, &mut errors);
-    let password = CharField::new("password").read(&data, &mut errors);
-    errors.into_result()?;
-    let (Some(username), Some(password)) = (username, password) else {
-        return Err(ApiError::internal("validated fields missing"));
-    };
+    let Credentials { username, password } = Credentials::read(&body.into_object()?, Password::Trimmed)?;
     let Some(user) = services.authenticate(username, password).await? else {
         return Err(unauthorized(AuthError::new("No active account found with the given credentials", None)));
     };

@@ -46,13 +46,12 @@ pub fn at(year: i32, month: u32, day: u32) -> NaiveDateTime {
 
 pub fn new_user(username: &str) -> NewUser {
     NewUser {
-        username: username.to_owned(),
-        email: format!("{username}@example.com"),
-        password_hash: "bcrypt_sha256$$2b$04$notarealhashnotarealhashnotarealhashnotarealhas".to_owned(),
-        is_active: true,
-        is_staff: false,
-        is_superuser: false,
         date_joined: now(),
+        ..NewUser::new(
+            username,
+            format!("{username}@example.com"),
+            "bcrypt_sha256$$2b$04$notarealhashnotarealhashnotarealhashnotarealhas",
+        )
     }
 }
 
