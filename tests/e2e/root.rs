@@ -31,4 +31,25 @@ async fn other_methods_on_root_are_405(db: TestDb) {
     }
 }
 
-on_both_databases!(hello_world_is_exact_compact_json, unknown_path_is_json_404, other_methods_on_root_are_405);
+async fn responses_carry_allow_and_security_headers(db: TestDb) {
+    let app = TestApp::spawn(db, &[]);
+    for (path, allow) in
+        [("/", "GET, OPTIONS"), ("/api/token/", "POST, OPTIONS"), ("/api/profile/", "GET, HEAD, OPTIONS")]
+    {
+        let response = app.get(path, &[]).await;
+        // DRF's Allow on every answer of the view, whatever the status.
+        assert_eq!(response.header("allow"), Some(allow), "{path}: {}", response.status);
+        assert_eq!(response.header("x-frame-options"), Some("DENY"), "{path}");
+        assert_eq!(response.header("x-content-type-options"), Some("nosniff"), "{path}");
+        assert_eq!(response.header("referrer-policy"), Some("same-origin"), "{path}");
+        assert_eq!(response.header("cross-origin-opener-policy"), Some("same-origin"), "{path}");
+        assert_eq!(response.header("vary"), Some("Accept"), "{path}");
+    }
+}
+
+on_both_databases!(
+    hello_world_is_exact_compact_json,
+    unknown_path_is_json_404,
+    other_methods_on_root_are_405,
+    responses_carry_allow_and_security_headers
+);

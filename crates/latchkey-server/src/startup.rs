@@ -12,7 +12,8 @@ use crate::services::Services;
 use crate::telemetry;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{Next, from_fn};
+use actix_web::http::header;
+use actix_web::middleware::{DefaultHeaders, Next, from_fn};
 use actix_web::{App, HttpServer, web};
 use futures_util::FutureExt;
 use latchkey_domain::{Accounts, OpaqueKeyStore, PasswordHasher, UserStore};
@@ -172,6 +173,7 @@ impl Application {
                 .app_data(chain.clone())
                 .app_data(limit.clone())
                 .wrap(from_fn(auth::authenticate))
+                .wrap(security_headers())
                 .wrap(from_fn(catch_panics))
                 .wrap(telemetry::request_logger())
                 .configure(routes::configure)
@@ -191,6 +193,17 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// The headers Django's security and clickjacking middleware put on every response, and DRF's
+/// `Vary: Accept` (responses are negotiated on it).
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add(("X-Frame-Options", "DENY"))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("Referrer-Policy", "same-origin"))
+        .add(("Cross-Origin-Opener-Policy", "same-origin"))
+        .add((header::VARY, "Accept"))
 }
 
 /// A panicking handler answers a JSON 500 instead of dropping the connection. The request is

@@ -10,27 +10,35 @@ mod tokens;
 
 use crate::auth::{Authenticated, MaybeAuthenticated};
 use crate::error::ApiError;
+use actix_web::http::header;
+use actix_web::middleware::DefaultHeaders;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        web::resource("/").route(web::get().to(root::hello)).default_service(web::to(not_allowed::<Open, GetOptions>)),
+        web::resource("/")
+            .route(web::get().to(root::hello))
+            .default_service(web::to(not_allowed::<Open, GetOptions>))
+            .wrap(allow::<GetOptions>()),
     )
     .service(
         web::resource("/api/profile/")
             .route(web::get().to(account::profile))
             .route(web::head().to(account::profile))
-            .default_service(web::to(not_allowed::<Protected, GetHeadOptions>)),
+            .default_service(web::to(not_allowed::<Protected, GetHeadOptions>))
+            .wrap(allow::<GetHeadOptions>()),
     )
     .service(
         web::resource("/api/register/")
             .route(web::post().to(account::register))
-            .default_service(web::to(not_allowed::<Open, PostOptions>)),
+            .default_service(web::to(not_allowed::<Open, PostOptions>))
+            .wrap(allow::<PostOptions>()),
     )
     .service(
         web::resource("/auth/token/")
             .route(web::post().to(opaque::obtain))
-            .default_service(web::to(not_allowed::<Open, PostOptions>)),
+            .default_service(web::to(not_allowed::<Open, PostOptions>))
+            .wrap(allow::<PostOptions>()),
     );
     for (obtain, refresh, verify, blacklist) in [
         ("/api/token/", "/api/token/refresh/", "/api/token/verify/", "/api/token/blacklist/"),
@@ -48,7 +56,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(products::list))
             .route(web::head().to(products::list))
             .route(web::post().to(products::create))
-            .default_service(web::to(not_allowed::<Protected, ListMethods>)),
+            .default_service(web::to(not_allowed::<Protected, ListMethods>))
+            .wrap(allow::<ListMethods>()),
     )
     .service(
         web::resource("/products/{id:[0-9]+}/")
@@ -57,18 +66,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::put().to(products::update))
             .route(web::patch().to(products::partial_update))
             .route(web::delete().to(products::destroy))
-            .default_service(web::to(not_allowed::<Protected, DetailMethods>)),
+            .default_service(web::to(not_allowed::<Protected, DetailMethods>))
+            .wrap(allow::<DetailMethods>()),
     );
 }
 
 /// simplejwt's views: POST only, and they ignore `Authorization` entirely.
-fn token_view<F, Args>(path: &str, handler: F) -> actix_web::Resource
+fn token_view<F, Args>(path: &str, handler: F) -> impl actix_web::dev::HttpServiceFactory
 where
     F: actix_web::Handler<Args>,
     Args: actix_web::FromRequest + 'static,
     F::Output: actix_web::Responder + 'static,
 {
-    web::resource(path).route(web::post().to(handler)).default_service(web::to(not_allowed::<Ignored, PostOptions>))
+    web::resource(path)
+        .route(web::post().to(handler))
+        .default_service(web::to(not_allowed::<Ignored, PostOptions>))
+        .wrap(allow::<PostOptions>())
 }
 
 /// The JSON 404 of every unknown path.
@@ -130,6 +143,11 @@ impl Allow for ListMethods {
 }
 impl Allow for DetailMethods {
     const METHODS: &'static str = "GET, PUT, PATCH, DELETE, HEAD, OPTIONS";
+}
+
+/// DRF puts the view's `Allow` on every response, not only on 405s.
+fn allow<A: Allow>() -> DefaultHeaders {
+    DefaultHeaders::new().add((header::ALLOW, A::METHODS))
 }
 
 pub async fn not_allowed<P: AuthPolicy, A: Allow>(req: HttpRequest) -> Result<HttpResponse, ApiError> {
