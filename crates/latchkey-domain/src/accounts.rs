@@ -61,6 +61,18 @@ impl Accounts {
         flags: AccountFlags,
     ) -> Result<User, AccountError> {
         let password_hash = self.hasher.hash(password)?;
+        self.create_user_with_hash(username, email, password_hash, flags)
+    }
+
+    /// [`create_user`](Self::create_user) for a password already hashed with
+    /// [`Accounts::hasher`], so that hashing and storage can run on different threads.
+    pub fn create_user_with_hash(
+        &self,
+        username: &str,
+        email: &str,
+        password_hash: String,
+        flags: AccountFlags,
+    ) -> Result<User, AccountError> {
         let user = self.users.create_user(NewUser {
             is_active: flags.is_active,
             is_staff: flags.is_staff,

@@ -8,6 +8,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use jsonwebtoken::Algorithm;
+/// The URL with any password replaced (in the user info or a `password=` parameter).
+pub use latchkey_store::redact_url;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://latchkey.sqlite3";
 const MIN_PRODUCTION_KEY_BYTES: usize = 32;
@@ -69,6 +71,8 @@ pub struct Settings {
     pub auth_schemes: Vec<String>,
     pub bcrypt_cost: u32,
     pub hash_threads: usize,
+    /// Password checks that may wait for a hashing thread before new ones are refused (503).
+    pub hash_queue: usize,
     pub body_limit: usize,
     pub auth_cache_ttl: Duration,
     pub log_level: String,
@@ -267,6 +271,26 @@ impl Settings {
                 return Err(ConfigError { variable, value: "0".into(), reason: "must be at least 1".into() });
             }
         }
+        // The opaque keys are derived from this secret: a weak one lets a database dump be
+        // brute-forced offline, so production holds it to the signing key's standard.
+        let secret_key = src.raw("LATCHKEY_SECRET_KEY").map(str::to_owned);
+        if environment == Environment::Production
+            && secret_key.as_ref().is_some_and(|k| k.len() < MIN_PRODUCTION_KEY_BYTES)
+        {
+            return Err(ConfigError {
+                variable: "LATCHKEY_SECRET_KEY",
+                value: "***".into(),
+                reason: format!("must be at least {MIN_PRODUCTION_KEY_BYTES} bytes in production"),
+            });
+        }
+        let db_connect_timeout: u64 = src.parse("LATCHKEY_DB_CONNECT_TIMEOUT", 5)?;
+        if db_connect_timeout == 0 {
+            return Err(ConfigError {
+                variable: "LATCHKEY_DB_CONNECT_TIMEOUT",
+                value: "0".into(),
+                reason: "must be at least 1 second".into(),
+            });
+        }
         let db_pool_size: u32 = src.parse("LATCHKEY_DB_POOL_SIZE", 10)?;
         if db_pool_size == 0 {
             return Err(ConfigError {
@@ -281,14 +305,15 @@ impl Settings {
             bind,
             database_url,
             db_pool_size,
-            db_connect_timeout: Duration::from_secs(src.parse("LATCHKEY_DB_CONNECT_TIMEOUT", 5)?),
+            db_connect_timeout: Duration::from_secs(db_connect_timeout),
             run_migrations: src.flag("LATCHKEY_RUN_MIGRATIONS", true)?,
             workers,
             jwt,
-            secret_key: src.raw("LATCHKEY_SECRET_KEY").map(str::to_owned),
+            secret_key,
             auth_schemes,
             bcrypt_cost,
             hash_threads,
+            hash_queue: src.parse("LATCHKEY_HASH_QUEUE", hash_threads * 16)?,
             body_limit: src.parse("LATCHKEY_BODY_LIMIT", 1024 * 1024)?,
             auth_cache_ttl: Duration::from_millis(src.parse("LATCHKEY_AUTH_CACHE_TTL_MS", 5_000)?),
             log_level: src.raw("LATCHKEY_LOG").or(src.raw("RUST_LOG")).unwrap_or("info").to_owned(),
@@ -325,23 +350,6 @@ fn generated_key_path(database_url: &str) -> PathBuf {
             db.with_file_name(name)
         }
         None => PathBuf::from("latchkey-dev.key"),
-    }
-}
-
-/// The URL with any password replaced, for messages and logs.
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
-    let (authority, tail) = rest.split_once('/').map_or((rest, None), |(a, t)| (a, Some(t)));
-    let authority = match authority.rsplit_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _)) => format!("{user}:***@{host}"),
-            None => format!("{userinfo}@{host}"),
-        },
-        None => authority.to_owned(),
-    };
-    match tail {
-        Some(tail) => format!("{scheme}://{authority}/{tail}"),
-        None => format!("{scheme}://{authority}"),
     }
 }
 
@@ -382,12 +390,20 @@ mod tests {
         let err = settings(&[("LATCHKEY_ENV", "production"), ("LATCHKEY_SIGNING_KEY", "short")]).expect_err("error");
         assert!(!err.to_string().contains("short"));
         assert!(settings(&[("LATCHKEY_ENV", "production"), ("LATCHKEY_SIGNING_KEY", &"k".repeat(40))]).is_ok());
+        let long = "k".repeat(40);
+        let err = settings(&[
+            ("LATCHKEY_ENV", "production"),
+            ("LATCHKEY_SIGNING_KEY", &long),
+            ("LATCHKEY_SECRET_KEY", "weak"),
+        ])
+        .expect_err("weak secret");
+        assert_eq!(err.variable, "LATCHKEY_SECRET_KEY");
+        assert!(!err.to_string().contains("weak"));
     }
 
     #[test]
-    fn redacts_passwords() {
-        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
-        assert_eq!(redact_url("postgres://h/db"), "postgres://h/db");
-        assert_eq!(redact_url("sqlite://x.db"), "sqlite://x.db");
+    fn a_zero_connect_timeout_is_refused() {
+        let err = settings(&[("LATCHKEY_DB_CONNECT_TIMEOUT", "0")]).expect_err("zero");
+        assert_eq!(err.variable, "LATCHKEY_DB_CONNECT_TIMEOUT");
     }
 }

@@ -155,6 +155,15 @@ impl From<actix_web::error::BlockingError> for ApiError {
     }
 }
 
+impl From<crate::hashing::HashingError> for ApiError {
+    fn from(err: crate::hashing::HashingError) -> Self {
+        match err {
+            crate::hashing::HashingError::Busy => ApiError::Unavailable(err.to_string()),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
 impl From<latchkey_domain::StoreError> for ApiError {
     fn from(err: latchkey_domain::StoreError) -> Self {
         match err {

@@ -3,8 +3,13 @@
 //! compete with request handling on equal terms. Here it gets its own bounded set of threads
 //! at a lower scheduling priority, so token checks keep their latency while logins saturate
 //! the rest of the CPU.
+//!
+//! The queue is bounded: when it is full a request is refused at once (503) rather than left
+//! waiting longer than any client would. Work whose requester has gone is skipped, and a
+//! panicking job fails only its own request.
 
-use std::sync::mpsc;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::mpsc::{self, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use tokio::sync::oneshot;
@@ -16,18 +21,24 @@ const HASHING_NICENESS: i32 = 10;
 
 #[derive(Clone)]
 pub struct HashingPool {
-    sender: mpsc::Sender<Job>,
-    threads: usize,
+    sender: mpsc::SyncSender<Job>,
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("the hashing pool has shut down")]
-pub struct PoolClosed;
+pub enum HashingError {
+    #[error("the password-hashing queue is full")]
+    Busy,
+    #[error("the password-hashing pool has shut down")]
+    Closed,
+    #[error("a password-hashing job panicked")]
+    Panicked,
+}
 
 impl HashingPool {
-    pub fn new(threads: usize) -> std::io::Result<Self> {
+    /// `threads` hashing threads, and at most `queue` jobs waiting for one.
+    pub fn new(threads: usize, queue: usize) -> std::io::Result<Self> {
         let threads = threads.max(1);
-        let (sender, receiver) = mpsc::channel::<Job>();
+        let (sender, receiver) = mpsc::sync_channel::<Job>(queue.max(1));
         let receiver = Arc::new(Mutex::new(receiver));
         for index in 0..threads {
             let receiver = Arc::clone(&receiver);
@@ -45,25 +56,32 @@ impl HashingPool {
                 }
             })?;
         }
-        Ok(Self { sender, threads })
-    }
-
-    pub fn threads(&self) -> usize {
-        self.threads
+        Ok(Self { sender })
     }
 
     /// Runs `work` on a hashing thread and waits for it without blocking the caller's thread.
-    pub async fn run<R, F>(&self, work: F) -> Result<R, PoolClosed>
+    pub async fn run<R, F>(&self, work: F) -> Result<R, HashingError>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
         let (tx, rx) = oneshot::channel();
         let job: Job = Box::new(move || {
-            let _ = tx.send(work());
+            // The client hung up while the job waited: spend no CPU on it.
+            if tx.is_closed() {
+                return;
+            }
+            let _ = tx.send(catch_unwind(AssertUnwindSafe(work)));
         });
-        self.sender.send(job).map_err(|_| PoolClosed)?;
-        rx.await.map_err(|_| PoolClosed)
+        self.sender.try_send(job).map_err(|err| match err {
+            TrySendError::Full(_) => HashingError::Busy,
+            TrySendError::Disconnected(_) => HashingError::Closed,
+        })?;
+        match rx.await {
+            Ok(Ok(result)) => Ok(result),
+            Ok(Err(_)) => Err(HashingError::Panicked),
+            Err(_) => Err(HashingError::Closed),
+        }
     }
 }
 
@@ -89,11 +107,42 @@ mod tests {
 
     #[actix_web::test]
     async fn runs_work_off_the_caller() {
-        let pool = HashingPool::new(2).expect("pool");
+        let pool = HashingPool::new(2, 8).expect("pool");
         let caller = thread::current().id();
         let (name, id) =
             pool.run(|| (thread::current().name().map(str::to_owned), thread::current().id())).await.expect("run");
         assert_ne!(id, caller);
         assert!(name.expect("named").starts_with("latchkey-hash-"));
+    }
+
+    #[actix_web::test]
+    async fn a_panicking_job_fails_alone() {
+        let pool = HashingPool::new(1, 8).expect("pool");
+        assert!(matches!(pool.run(|| panic!("boom")).await, Err(HashingError::Panicked)));
+        assert_eq!(pool.run(|| 42).await.expect("the thread survived"), 42);
+    }
+
+    #[actix_web::test]
+    async fn a_full_queue_refuses_at_once() {
+        let pool = HashingPool::new(1, 1).expect("pool");
+        let (started, running) = std::sync::mpsc::channel::<()>();
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let busy = pool.clone();
+        // One job holds the only thread...
+        let holding = actix_web::rt::spawn(async move {
+            busy.run(move || {
+                let _ = started.send(());
+                wait.recv().is_ok()
+            })
+            .await
+        });
+        while running.try_recv().is_err() {
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        // ...one waits in the queue, and the next is refused without waiting.
+        assert!(pool.sender.try_send(Box::new(|| {})).is_ok());
+        assert!(matches!(pool.run(|| ()).await, Err(HashingError::Busy)));
+        release.send(()).expect("release");
+        assert!(holding.await.expect("join").expect("ran"));
     }
 }

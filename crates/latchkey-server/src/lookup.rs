@@ -13,6 +13,7 @@ use latchkey_domain::{
 use latchkey_engine::{BoxFuture, DirectoryError, TtlCache, UserDirectory, UserState};
 use latchkey_opaque::{KeyDirectory, OpaqueKeys};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 const CACHE_CAPACITY: usize = 100_000;
@@ -21,15 +22,23 @@ const CACHE_CAPACITY: usize = 100_000;
 pub struct AuthCaches {
     by_id: TtlCache<UserId, UserState>,
     by_digest: TtlCache<String, UserState>,
+    /// Bumped by every invalidation. A fetch that began before an invalidation may have read
+    /// the old row; it must not store what it read.
+    generation: AtomicU64,
 }
 
 impl AuthCaches {
     pub fn new(ttl: Duration) -> Self {
-        Self { by_id: TtlCache::new(ttl, CACHE_CAPACITY), by_digest: TtlCache::new(ttl, CACHE_CAPACITY) }
+        Self {
+            by_id: TtlCache::new(ttl, CACHE_CAPACITY),
+            by_digest: TtlCache::new(ttl, CACHE_CAPACITY),
+            generation: AtomicU64::new(0),
+        }
     }
 
     /// Forget everything cached about a user.
     pub fn user_changed(&self, id: UserId) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
         self.by_id.invalidate(&id);
         self.by_digest.invalidate_where(|state| state.id == id);
     }
@@ -52,6 +61,7 @@ impl AuthLookup {
     /// `key`'s entry in `cache`, else `fetch` on the blocking pool, remembering what it finds
     /// (not finding is not remembered: an unknown id or digest costs a query each time).
     async fn cached_or_fetched<K, F>(
+        &self,
         cache: &TtlCache<K, UserState>,
         key: K,
         fetch: F,
@@ -63,9 +73,12 @@ impl AuthLookup {
         if let Some(state) = cache.get(&key) {
             return Ok(Some(state));
         }
+        let generation = self.caches.generation.load(Ordering::SeqCst);
         let found = web::block(fetch).await.map_err(|e| DirectoryError(e.to_string()))?.map_err(DirectoryError)?;
         let state = found.as_ref().map(UserState::from);
-        if let Some(state) = &state {
+        if let Some(state) = &state
+            && self.caches.generation.load(Ordering::SeqCst) == generation
+        {
             cache.insert(key, state.clone());
         }
         Ok(state)
@@ -75,9 +88,11 @@ impl AuthLookup {
 impl UserDirectory for AuthLookup {
     fn user(&self, id: UserId) -> BoxFuture<'_, Result<Option<UserState>, DirectoryError>> {
         let users = Arc::clone(&self.users);
-        Box::pin(Self::cached_or_fetched(&self.caches.by_id, id, move || {
-            users.find_user_by_id(id).map_err(|e| e.to_string())
-        }))
+        Box::pin(
+            self.cached_or_fetched(&self.caches.by_id, id, move || {
+                users.find_user_by_id(id).map_err(|e| e.to_string())
+            }),
+        )
     }
 }
 
@@ -87,7 +102,7 @@ impl KeyDirectory for AuthLookup {
         let wanted = digest.to_owned();
         // OpaqueKeys compares digests in constant time and refuses keys derived from a secret
         // that has since been rotated.
-        Box::pin(Self::cached_or_fetched(&self.caches.by_digest, digest.to_owned(), move || {
+        Box::pin(self.cached_or_fetched(&self.caches.by_digest, digest.to_owned(), move || {
             keys.user_for_digest(&wanted).map_err(|e| e.to_string())
         }))
     }

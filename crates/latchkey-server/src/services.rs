@@ -39,7 +39,7 @@ impl Services {
                 }
             })
             .await
-            .map_err(ApiError::internal)
+            .map_err(ApiError::from)
     }
 
     /// Runs blocking work (storage) off the async workers.

@@ -147,7 +147,7 @@ pub fn services(settings: &Settings, database: Database, keys: Keys) -> Result<(
         .register(Arc::new(JwtScheme::new(Arc::clone(&jwt), lookup.clone())))
         .register(Arc::new(TokenScheme::new(lookup.clone())));
     let chain = registry.chain(&settings.auth_schemes)?;
-    let hashing = HashingPool::new(settings.hash_threads)?;
+    let hashing = HashingPool::new(settings.hash_threads, settings.hash_queue)?;
     Ok((Services { database, accounts, jwt, opaque, hashing }, chain))
 }
 

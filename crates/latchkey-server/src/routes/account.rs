@@ -53,12 +53,14 @@ pub async fn register(
     };
     let email = email.unwrap_or_default();
 
+    // bcrypt on the hashing pool, the insert and the hooks on the blocking pool: storage work
+    // never waits behind the lower-priority hashing threads.
+    let hasher = Arc::clone(services.accounts.hasher());
+    let password_hash = services.hashing.run(move || hasher.hash(&password)).await?.map_err(ApiError::internal)?;
     let accounts = services.accounts.clone();
     let created = services
-        .hashing
-        .run(move || accounts.create_user(&username, &email, &password, AccountFlags::default()))
-        .await
-        .map_err(ApiError::internal)?;
+        .blocking(move || accounts.create_user_with_hash(&username, &email, password_hash, AccountFlags::default()))
+        .await?;
     let user = match created {
         Ok(user) => user,
         // Two sign-ups raced for one name: the unique constraint decided.

@@ -20,6 +20,9 @@ pub async fn obtain(
         return Err(ApiError::Validation(FieldErrors::non_field("Unable to log in with provided credentials.")));
     };
     let opaque = Arc::clone(&services.opaque);
-    let key = services.blocking(move || opaque.key_for_user(user.id)).await?.map_err(ApiError::internal)?;
+    let key = services.blocking(move || opaque.key_for_user(user.id)).await?.map_err(|err| match err {
+        latchkey_opaque::OpaqueError::Store(err) => ApiError::from(err),
+        other => ApiError::internal(other),
+    })?;
     Ok(render::ok(&json!({"token": key})))
 }

@@ -13,7 +13,7 @@ use latchkey_jwt::JwtError;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
-const CHALLENGE: &str = "Bearer realm=\"api\"";
+use latchkey_jwt::{CHALLENGE, NO_ACTIVE_ACCOUNT_FOR_TOKEN};
 
 fn unauthorized(body: AuthError) -> ApiError {
     ApiError::Unauthorized { body, challenge: Some(CHALLENGE.to_owned()) }
@@ -22,7 +22,7 @@ fn unauthorized(body: AuthError) -> ApiError {
 fn jwt_error(err: JwtError) -> ApiError {
     match err {
         JwtError::Token(reason) => unauthorized(AuthError::new(reason.to_string(), Some("token_not_valid"))),
-        JwtError::NoActiveAccount => unauthorized(AuthError::new("No active account found for the given token.", None)),
+        JwtError::NoActiveAccount => unauthorized(AuthError::new(NO_ACTIVE_ACCOUNT_FOR_TOKEN, None)),
         JwtError::Store(err) => err.into(),
         other => ApiError::internal(other),
     }
