@@ -35,9 +35,9 @@ impl AuthScheme for TokenScheme {
     ) -> BoxFuture<'a, Result<Principal, SchemeError>> {
         Box::pin(async move {
             // DRF checks these in this order, and the order decides which body a client sees.
-            let raw = match header.credentials() {
-                [] => return Err(AuthError::token_header_without_credentials().into()),
-                [one] => *one,
+            let raw = match (header.credential_count(), header.single_credential()) {
+                (0, _) => return Err(AuthError::token_header_without_credentials().into()),
+                (1, Some(one)) => one,
                 _ => return Err(AuthError::token_header_with_spaces().into()),
             };
             let presented = std::str::from_utf8(raw).map_err(|_| AuthError::token_header_with_invalid_characters())?;

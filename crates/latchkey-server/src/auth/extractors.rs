@@ -1,8 +1,8 @@
-use super::middleware::{AuthOutcome, Challenge};
+use super::middleware::AuthOutcome;
 use crate::error::ApiError;
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpMessage, HttpRequest};
-use latchkey_engine::{AuthError, Principal};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use latchkey_engine::{AuthError, Principal, SchemeChain};
 use std::future::{Ready, ready};
 
 /// A handler parameter that requires an authenticated user (DRF's `IsAuthenticated`).
@@ -14,13 +14,18 @@ pub struct Authenticated(pub Principal);
 #[derive(Debug, Clone)]
 pub struct MaybeAuthenticated(pub Option<Principal>);
 
+/// The `WWW-Authenticate` of a 401: the first configured scheme's, looked up only on failure.
+fn challenge(req: &HttpRequest) -> Option<String> {
+    req.app_data::<web::Data<SchemeChain>>().and_then(|chain| chain.challenge().map(str::to_owned))
+}
+
 fn outcome(req: &HttpRequest) -> Result<Option<Principal>, ApiError> {
-    let extensions = req.extensions();
-    let challenge = extensions.get::<Challenge>().and_then(|c| c.0.clone());
-    match extensions.get::<AuthOutcome>() {
+    match req.extensions().get::<AuthOutcome>() {
         Some(AuthOutcome::Anonymous) => Ok(None),
         Some(AuthOutcome::Authenticated(principal)) => Ok(Some(principal.clone())),
-        Some(AuthOutcome::Rejected(body)) => Err(ApiError::Unauthorized { body: body.clone(), challenge }),
+        Some(AuthOutcome::Rejected(body)) => {
+            Err(ApiError::Unauthorized { body: body.clone(), challenge: challenge(req) })
+        }
         Some(AuthOutcome::Unavailable(cause)) => Err(ApiError::Unavailable(cause.clone())),
         None => Err(ApiError::Internal("the authentication middleware is not installed on this app".into())),
     }
@@ -30,10 +35,7 @@ impl Authenticated {
     pub(crate) fn require(req: &HttpRequest) -> Result<Self, ApiError> {
         match outcome(req)? {
             Some(principal) => Ok(Authenticated(principal)),
-            None => {
-                let challenge = req.extensions().get::<Challenge>().and_then(|c| c.0.clone());
-                Err(ApiError::Unauthorized { body: AuthError::not_provided(), challenge })
-            }
+            None => Err(ApiError::Unauthorized { body: AuthError::not_provided(), challenge: challenge(req) }),
         }
     }
 }

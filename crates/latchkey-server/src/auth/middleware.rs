@@ -16,9 +16,6 @@ pub enum AuthOutcome {
     Unavailable(String),
 }
 
-#[derive(Debug, Clone)]
-pub(crate) struct Challenge(pub Option<String>);
-
 /// The middleware: `App::new().app_data(web::Data::new(chain)).wrap(from_fn(authenticate))`.
 pub async fn authenticate(
     req: ServiceRequest,
@@ -34,9 +31,7 @@ pub async fn authenticate(
             Err(SchemeError::Rejected(error)) => AuthOutcome::Rejected(error),
             Err(SchemeError::Unavailable(cause)) => AuthOutcome::Unavailable(cause),
         };
-        let mut extensions = req.extensions_mut();
-        extensions.insert(outcome);
-        extensions.insert(Challenge(chain.challenge().map(str::to_owned)));
+        req.extensions_mut().insert(outcome);
     }
     next.call(req).await
 }
