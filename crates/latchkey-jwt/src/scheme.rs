@@ -101,14 +101,7 @@ impl AuthScheme for JwtScheme {
             if !user.is_active {
                 return Err(AuthError::user_inactive().into());
             }
-            Ok(Principal {
-                user_id: user.id,
-                username: user.username,
-                is_staff: user.is_staff,
-                is_superuser: user.is_superuser,
-                scheme: "jwt",
-                credential_id: access.jti.clone(),
-            })
+            Ok(Principal::for_user(user, "jwt", access.jti.clone()))
         })
     }
 

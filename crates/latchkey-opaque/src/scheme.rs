@@ -54,14 +54,7 @@ impl AuthScheme for TokenScheme {
             if !user.is_active {
                 return Err(AuthError::user_inactive_or_deleted().into());
             }
-            Ok(Principal {
-                user_id: user.id,
-                username: user.username,
-                is_staff: user.is_staff,
-                is_superuser: user.is_superuser,
-                scheme: "token",
-                credential_id: None,
-            })
+            Ok(Principal::for_user(user, "token", None))
         })
     }
 
