@@ -29,7 +29,6 @@ macro_rules! on_both_databases {
 
 mod accounts;
 mod dump;
-mod embedding;
 mod robustness;
 mod root;
 mod rotation;

@@ -10,7 +10,8 @@ async fn unreachable_postgres_names_the_url_without_its_password() {
     let settings = test_settings(&db, &[("DATABASE_URL", url), ("LATCHKEY_DB_CONNECT_TIMEOUT", "1")]);
     let message = match Application::build(&settings) {
         Ok(_) => panic!("the server started on {url}"),
-        Err(err) => err.to_string(),
+        // What the binary prints: the error and its causes.
+        Err(err) => latchkey_domain::error_chain(&err),
     };
     assert!(message.contains("127.0.0.1:1"), "the error does not name the database: {message}");
     assert!(message.contains("postgres://u:***@127.0.0.1:1/x"), "the error does not name the URL: {message}");
@@ -23,7 +24,8 @@ async fn an_unknown_scheme_stops_start_up_naming_the_variable() {
     let settings = test_settings(&db, &[("LATCHKEY_AUTH_SCHEMES", "jwt,session")]);
     let message = match Application::build(&settings) {
         Ok(_) => panic!("the server started with an unknown scheme"),
-        Err(err) => err.to_string(),
+        // What the binary prints: the error and its causes.
+        Err(err) => latchkey_domain::error_chain(&err),
     };
     assert!(message.contains("LATCHKEY_AUTH_SCHEMES"), "{message}");
     assert!(message.contains("\"session\""), "{message}");

@@ -8,7 +8,6 @@
 
 use actix_web::http::header::HeaderMap;
 use actix_web::http::{Method, StatusCode};
-use latchkey_domain::PasswordHasher;
 use latchkey_domain::accounts::AccountFlags;
 use latchkey_server::config::{Settings, Source};
 use latchkey_server::startup::{self, Application};
@@ -616,8 +615,8 @@ fn string_field(body: &Value, name: &str) -> String {
 fn create_users(settings: &Settings, users: &[FixtureUser]) -> Result<(), String> {
     let database = startup::connect(settings).map_err(|e| e.to_string())?;
     let keys = startup::keys(settings).map_err(|e| e.to_string())?;
-    let hasher = Arc::new(PasswordHasher::new(settings.bcrypt_cost).map_err(|e| e.to_string())?);
-    let opaque = startup::opaque_keys(Arc::new(database.clone()), &keys.opaque_secret);
+    let hasher = startup::password_hasher(settings).map_err(|e| e.to_string())?;
+    let opaque = startup::opaque_keys(Arc::new(database.clone()), &keys.opaque_secret).map_err(|e| e.to_string())?;
     let accounts = startup::accounts(Arc::new(database.clone()), hasher, opaque);
     for user in users {
         let flags =

@@ -4,7 +4,8 @@
 mod process;
 mod wrk;
 
-use latchkey_domain::PasswordHasher;
+use latchkey_domain::PasswordHasher as _;
+use latchkey_password::BcryptSha256;
 use process::{BenchDb, Server, free_port, post_form_field};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -27,6 +28,9 @@ pub struct Options {
     pub seconds: u32,
     pub connections: u32,
     pub bcrypt_cost: u32,
+    /// A server binary to load instead of building this tree's (an earlier build, to
+    /// compare before and after a change in one sitting).
+    pub server_bin: Option<PathBuf>,
 }
 
 /// One row of the table: a request and how hard to drive it.
@@ -130,18 +134,26 @@ pub fn run(options: &Options) -> Result<(), String> {
     let work = tempdir()?;
     let started = Instant::now();
 
-    println!("bench: building the server (release)");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .current_dir(&root)
-        .args(["build", "--release", "--quiet", "-p", "latchkey-server"])
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !status.success() {
-        return Err("cargo build --release -p latchkey-server failed".into());
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    let server_bin = target.join("release").join("latchkey-server");
+    let server_bin = match &options.server_bin {
+        Some(path) => {
+            println!("bench: loading {}", path.display());
+            path.clone()
+        }
+        None => {
+            println!("bench: building the server (release)");
+            let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+            let status = Command::new(cargo)
+                .current_dir(&root)
+                .args(["build", "--release", "--quiet", "-p", "latchkey-server"])
+                .status()
+                .map_err(|e| format!("cannot run cargo: {e}"))?;
+            if !status.success() {
+                return Err("cargo build --release -p latchkey-server failed".into());
+            }
+            let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+            target.join("release").join("latchkey-server")
+        }
+    };
 
     let db = match options.database.as_str() {
         "sqlite" => BenchDb::sqlite(&work),
@@ -289,7 +301,7 @@ fn median(mut slices: Vec<Measurement>) -> Measurement {
 
 /// Seconds one bcrypt verification takes at `cost`, on one core, measured here.
 fn time_verification(cost: u32) -> Result<f64, String> {
-    let hasher = PasswordHasher::new(cost).map_err(|e| e.to_string())?;
+    let hasher = BcryptSha256::new(cost).map_err(|e| e.to_string())?;
     let hash = hasher.hash(PASSWORD).map_err(|e| e.to_string())?;
     let rounds = 5;
     let started = Instant::now();

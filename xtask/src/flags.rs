@@ -53,5 +53,9 @@ pub enum Command {
         /// bcrypt cost the server runs with (the production default).
         #[arg(long, default_value_t = 12)]
         bcrypt_cost: u32,
+        /// Load this server binary instead of building the tree's (e.g. a build from before a
+        /// change, to compare in one sitting).
+        #[arg(long)]
+        server_bin: Option<PathBuf>,
     },
 }

@@ -20,14 +20,16 @@ fn main() -> ExitCode {
         }
         Command::CreateToken { username, reset } => accounts::create_token(&username, reset),
         Command::FlushExpiredTokens => accounts::flush_expired_tokens(),
-        Command::Bench { database, pg_url, oracle, seconds, connections, bcrypt_cost } => {
-            bench::run(&bench::Options { database, pg_url, oracle, seconds, connections, bcrypt_cost })
+        Command::Bench { database, pg_url, oracle, seconds, connections, bcrypt_cost, server_bin } => {
+            bench::run(&bench::Options { database, pg_url, oracle, seconds, connections, bcrypt_cost, server_bin })
+                .map_err(anyhow::Error::msg)
         }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("{message}");
+        Err(err) => {
+            // `{:#}`: the message and every cause, `outer: cause: root cause`.
+            eprintln!("{err:#}");
             ExitCode::FAILURE
         }
     }

@@ -2,8 +2,10 @@
 //! (by username) are left as they are; so are products that exist (by name).
 
 use crate::accounts::{TaskResult, context};
+use anyhow::{Context as _, bail};
 use latchkey_domain::UserStore;
 use latchkey_domain::accounts::AccountFlags;
+use latchkey_server::products::{NewProduct, Price, Products};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -45,18 +47,18 @@ fn yes() -> bool {
 }
 
 pub fn run(file: &Path) -> TaskResult {
-    let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let fixture: Fixture =
-        serde_json::from_str(&text).map_err(|e| format!("{} is not a valid fixture: {e}", file.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("{} is not a valid fixture", file.display()))?;
     for user in &fixture.users {
         if !latchkey_domain::user::is_valid_username(&user.username) {
-            return Err(format!("fixture user {:?}: {}", user.username, latchkey_domain::user::USERNAME_INVALID));
+            bail!("fixture user {:?}: {}", user.username, latchkey_domain::user::USERNAME_INVALID);
         }
     }
     let ctx = context()?;
     let (mut created, mut kept) = (0, 0);
     for user in fixture.users {
-        if ctx.database.find_user_by_username(&user.username).map_err(|e| e.to_string())?.is_some() {
+        if ctx.database.find_user_by_username(&user.username)?.is_some() {
             kept += 1;
             continue;
         }
@@ -64,7 +66,7 @@ pub fn run(file: &Path) -> TaskResult {
             AccountFlags { is_active: user.is_active, is_staff: user.is_staff, is_superuser: user.is_superuser };
         ctx.accounts
             .create_user(&user.username, &user.email, &user.password, flags)
-            .map_err(|e| format!("cannot create user {}: {e}", user.username))?;
+            .with_context(|| format!("cannot create user {}", user.username))?;
         created += 1;
     }
     println!("Users: {created} created, {kept} already present.");
@@ -73,22 +75,21 @@ pub fn run(file: &Path) -> TaskResult {
     Ok(())
 }
 
-pub fn products(ctx: &crate::accounts::Context, products: &[FixtureProduct]) -> Result<(usize, usize), String> {
+pub fn products(ctx: &crate::accounts::Context, products: &[FixtureProduct]) -> anyhow::Result<(usize, usize)> {
     let (mut created, mut kept) = (0, 0);
+    let repository = Products::new(ctx.database.clone());
     for product in products {
-        let price = latchkey_store::products::Price::parse(&product.price)
-            .map_err(|e| format!("product {:?}: bad price {:?}: {e}", product.name, product.price))?;
-        if ctx.database.product_exists_with_name(&product.name).map_err(|e| e.to_string())? {
+        let price = Price::parse(&product.price)
+            .with_context(|| format!("product {:?}: bad price {:?}", product.name, product.price))?;
+        if repository.exists_with_name(&product.name)? {
             kept += 1;
             continue;
         }
-        ctx.database
-            .create_product(&latchkey_store::products::NewProduct {
-                name: product.name.clone(),
-                description: product.description.clone(),
-                price,
-            })
-            .map_err(|e| e.to_string())?;
+        repository.create(&NewProduct {
+            name: product.name.clone(),
+            description: product.description.clone(),
+            price,
+        })?;
         created += 1;
     }
     Ok((created, kept))

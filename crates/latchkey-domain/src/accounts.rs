@@ -16,7 +16,7 @@ pub trait UserCreated: Send + Sync {
 #[derive(Clone)]
 pub struct Accounts {
     users: Arc<dyn UserStore>,
-    hasher: Arc<PasswordHasher>,
+    hasher: Arc<dyn PasswordHasher>,
     hooks: Vec<Arc<dyn UserCreated>>,
 }
 
@@ -35,7 +35,7 @@ impl Default for AccountFlags {
 }
 
 impl Accounts {
-    pub fn new(users: Arc<dyn UserStore>, hasher: Arc<PasswordHasher>) -> Self {
+    pub fn new(users: Arc<dyn UserStore>, hasher: Arc<dyn PasswordHasher>) -> Self {
         Self { users, hasher, hooks: Vec::new() }
     }
 
@@ -48,11 +48,11 @@ impl Accounts {
         &self.users
     }
 
-    pub fn hasher(&self) -> &Arc<PasswordHasher> {
+    pub fn hasher(&self) -> &Arc<dyn PasswordHasher> {
         &self.hasher
     }
 
-    /// Hashes the password, stores the user and runs every hook. Blocking (bcrypt, storage).
+    /// Hashes the password, stores the user and runs every hook. Blocking (hashing, storage).
     pub fn create_user(
         &self,
         username: &str,

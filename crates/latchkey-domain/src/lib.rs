@@ -1,5 +1,5 @@
-//! The domain model every other Latchkey crate shares: users and their validation, password
-//! hashing, the events around account creation, and the storage traits that persistence
+//! The domain model every other Latchkey crate shares: users and their validation, what
+//! password hashing must do, the events around account creation, and the storage traits that persistence
 //! implements. Nothing here knows about HTTP or SQL.
 
 pub mod accounts;
@@ -10,7 +10,7 @@ pub mod store;
 pub mod user;
 
 pub use accounts::{Accounts, UserCreated};
-pub use error::{AccountError, StoreError};
-pub use password::PasswordHasher;
+pub use error::{AccountError, BoxError, StoreError, error_chain};
+pub use password::{PasswordError, PasswordHasher};
 pub use store::{BlacklistOutcome, OpaqueKeyRecord, OpaqueKeyStore, OutstandingToken, RefreshTokenStore, UserStore};
 pub use user::{NewUser, User, UserId};

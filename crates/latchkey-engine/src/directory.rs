@@ -1,5 +1,5 @@
 use crate::scheme::BoxFuture;
-use latchkey_domain::{User, UserId};
+use latchkey_domain::{BoxError, User, UserId};
 use thiserror::Error;
 
 /// What authentication needs to know about a user: small, cheap to cache.
@@ -24,9 +24,16 @@ impl From<&User> for UserState {
     }
 }
 
+/// The directory could not answer (its store failed); the store's error is the source.
 #[derive(Debug, Error)]
-#[error("user directory unavailable: {0}")]
-pub struct DirectoryError(pub String);
+#[error("user directory unavailable")]
+pub struct DirectoryError(#[source] pub BoxError);
+
+impl DirectoryError {
+    pub fn new(cause: impl Into<BoxError>) -> Self {
+        Self(cause.into())
+    }
+}
 
 /// Looks users up by id for schemes that carry only an id (a JWT's `user_id`). Servers
 /// implement it over their store, with a cache and off their async workers.

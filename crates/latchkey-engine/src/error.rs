@@ -1,6 +1,7 @@
 //! The catalogue of authentication failures, each with the exact body DRF or simplejwt
 //! answers. A failure is always a 401; the server adds the chain's `WWW-Authenticate`.
 
+use latchkey_domain::BoxError;
 use serde::Serialize;
 use thiserror::Error;
 
@@ -83,13 +84,13 @@ pub enum SchemeError {
     #[error(transparent)]
     Rejected(#[from] AuthError),
     /// Something the scheme depends on failed (the database): not the client's fault.
-    #[error("authentication backend unavailable: {0}")]
-    Unavailable(String),
+    #[error("authentication backend unavailable")]
+    Unavailable(#[source] BoxError),
 }
 
 impl From<crate::directory::DirectoryError> for SchemeError {
     fn from(err: crate::directory::DirectoryError) -> Self {
-        SchemeError::Unavailable(err.0)
+        SchemeError::Unavailable(Box::new(err))
     }
 }
 

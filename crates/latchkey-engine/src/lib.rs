@@ -6,7 +6,6 @@
 //! The engine is runtime-agnostic: schemes return boxed futures, and lookups they need go
 //! through [`UserDirectory`], which a server implements over its storage and cache.
 
-pub mod cache;
 pub mod chain;
 pub mod directory;
 pub mod error;
@@ -14,7 +13,6 @@ pub mod header;
 pub mod principal;
 pub mod scheme;
 
-pub use cache::TtlCache;
 pub use chain::{SchemeChain, SchemeRegistry, UnknownScheme};
 pub use directory::{DirectoryError, UserDirectory, UserState};
 pub use error::{AuthError, SchemeError, TokenMessage};

@@ -1,10 +1,16 @@
 use chrono::{DateTime, NaiveDateTime};
 use latchkey_domain::UserId;
+use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
 pub const TOKEN_TYPE_CLAIM: &str = "token_type";
 pub const JTI_CLAIM: &str = "jti";
 pub const USER_ID_CLAIM: &str = "user_id";
+
+/// The claims Latchkey sets itself on every token it issues, and which extra claims given to
+/// [`JwtTokens::issue_pair`](crate::JwtTokens::issue_pair) therefore may not name: the five of
+/// `RefreshToken.for_user`, and `aud` and `iss`, which come from the settings.
+pub const RESERVED_CLAIMS: [&str; 7] = [TOKEN_TYPE_CLAIM, "exp", "iat", JTI_CLAIM, USER_ID_CLAIM, "aud", "iss"];
 
 /// A token's payload, in the order its claims were written (simplejwt's key order on the
 /// way out, the sender's on the way in).
@@ -12,8 +18,12 @@ pub const USER_ID_CLAIM: &str = "user_id";
 pub struct Claims(Map<String, Value>);
 
 /// What a token's `user_id` claim says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// It deserializes from any JSON value, so a caller's own claims struct can hold one with
+/// `#[serde(default)] user_id: UserIdClaim` (absent is [`UserIdClaim::Missing`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum UserIdClaim {
+    #[default]
     Missing,
     /// An integer, or a string holding one (simplejwt 5.5 writes `"1"`, older versions `1`).
     Id(UserId),
@@ -27,6 +37,23 @@ impl UserIdClaim {
             UserIdClaim::Id(id) => Some(id),
             UserIdClaim::Missing | UserIdClaim::Unrecognized => None,
         }
+    }
+
+    /// Reads the claim's value (`None` when the token has no such claim).
+    pub fn from_value(value: Option<&Value>) -> Self {
+        match value {
+            None => UserIdClaim::Missing,
+            Some(Value::Number(n)) => n.as_i64().map_or(UserIdClaim::Unrecognized, |id| UserIdClaim::Id(UserId(id))),
+            Some(Value::String(s)) => s.parse().map_or(UserIdClaim::Unrecognized, |id| UserIdClaim::Id(UserId(id))),
+            Some(_) => UserIdClaim::Unrecognized,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for UserIdClaim {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Any value is an answer (`Unrecognized` at worst), as in `Claims::user_id`.
+        Value::deserialize(deserializer).map(|value| UserIdClaim::from_value(Some(&value)))
     }
 }
 
@@ -61,12 +88,7 @@ impl Claims {
     }
 
     pub fn user_id(&self) -> UserIdClaim {
-        match self.get(USER_ID_CLAIM) {
-            None => UserIdClaim::Missing,
-            Some(Value::Number(n)) => n.as_i64().map_or(UserIdClaim::Unrecognized, |id| UserIdClaim::Id(UserId(id))),
-            Some(Value::String(s)) => s.parse().map_or(UserIdClaim::Unrecognized, |id| UserIdClaim::Id(UserId(id))),
-            Some(_) => UserIdClaim::Unrecognized,
-        }
+        UserIdClaim::from_value(self.get(USER_ID_CLAIM))
     }
 
     /// `exp` as Unix seconds, when present and a valid date.
@@ -89,6 +111,23 @@ impl From<Map<String, Value>> for Claims {
 impl From<Claims> for Map<String, Value> {
     fn from(claims: Claims) -> Self {
         claims.0
+    }
+}
+
+/// `Claims::from_iter([("role", "admin")])`: claims in the order given.
+impl<K: Into<String>, V: Into<Value>> FromIterator<(K, V)> for Claims {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let mut claims = Claims::new();
+        claims.extend(iter);
+        claims
+    }
+}
+
+impl<K: Into<String>, V: Into<Value>> Extend<(K, V)> for Claims {
+    fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
+        for (name, value) in iter {
+            self.insert(name, value);
+        }
     }
 }
 
@@ -127,6 +166,28 @@ mod tests {
         }
         assert_eq!(UserIdClaim::Id(UserId(3)).id(), Some(UserId(3)));
         assert_eq!(UserIdClaim::Unrecognized.id(), None);
+    }
+
+    #[test]
+    fn user_id_deserializes_with_the_same_rules() {
+        #[derive(Deserialize)]
+        struct Mine {
+            #[serde(default)]
+            user_id: UserIdClaim,
+        }
+        let read = |value: Value| serde_json::from_value::<Mine>(value).expect("deserializes").user_id;
+        assert_eq!(read(json!({"user_id": "12"})), UserIdClaim::Id(UserId(12)));
+        assert_eq!(read(json!({"user_id": 12})), UserIdClaim::Id(UserId(12)));
+        assert_eq!(read(json!({})), UserIdClaim::Missing);
+        for odd in [json!(null), json!("abc"), json!(1.5), json!({"id": 1})] {
+            assert_eq!(read(json!({ "user_id": odd })), UserIdClaim::Unrecognized, "{odd}");
+        }
+    }
+
+    #[test]
+    fn claims_collect_in_order() {
+        let c = Claims::from_iter([("b", json!(1)), ("a", json!("x"))]);
+        assert_eq!(serde_json::to_string(c.as_map()).expect("json"), r#"{"b":1,"a":"x"}"#);
     }
 
     #[test]

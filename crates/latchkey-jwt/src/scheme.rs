@@ -1,12 +1,13 @@
 //! simplejwt's `JWTAuthentication` as a Latchkey [`AuthScheme`].
 
 use crate::claims::UserIdClaim;
+use crate::clock::UnixNanos;
 use crate::codec::TimeClaims;
 use crate::error::TokenError;
-use crate::service::JwtService;
+use crate::tokens::JwtTokens;
+use crate::verified::{VerifiedAccess, VerifiedCache};
 use latchkey_engine::{
-    AuthError, AuthScheme, AuthorizationHeader, BoxFuture, Principal, SchemeError, TokenMessage, TtlCache,
-    UserDirectory,
+    AuthError, AuthScheme, AuthorizationHeader, BoxFuture, Principal, SchemeError, TokenMessage, UserDirectory,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,54 +20,53 @@ const VERIFIED_CAPACITY: usize = 10_000;
 pub const CHALLENGE: &str = r#"Bearer realm="api""#;
 
 /// `Authorization: Bearer <access token>`. The keyword is matched case-sensitively, as
-/// simplejwt does (unlike DRF's `Token`). The token is checked without storage; the user
-/// is looked up through the directory, and must exist and be active.
+/// simplejwt does (unlike DRF's `Token`). The token is checked without storage (access tokens
+/// are never blacklisted), so this needs [`JwtTokens`] only; the user is looked up through
+/// the directory, and must exist and be active.
 ///
 /// A token whose signature and claims checked out is remembered (bounded in time and number):
 /// a signature check gives the same answer for the same bytes under the same key, so a client
 /// that sends its access token on every request pays for HMAC and JSON once. The time claims
 /// (`exp`, `nbf`, `iat`) are checked again on every use, and failures are never remembered.
 pub struct JwtScheme {
-    service: Arc<JwtService>,
+    tokens: Arc<JwtTokens>,
     directory: Arc<dyn UserDirectory>,
-    verified: TtlCache<String, Arc<VerifiedAccess>>,
-}
-
-/// What a request needs of an access token that checked out, read once.
-#[derive(Debug)]
-struct VerifiedAccess {
-    user_id: UserIdClaim,
-    jti: Option<String>,
-    times: TimeClaims,
+    verified: VerifiedCache,
 }
 
 impl JwtScheme {
-    pub fn new(service: Arc<JwtService>, directory: Arc<dyn UserDirectory>) -> Self {
-        Self::with_verified_cache(service, directory, VERIFIED_TTL, VERIFIED_CAPACITY)
+    /// Remembers up to 10 000 verified tokens, each for 60 seconds at most.
+    pub fn new(tokens: impl Into<Arc<JwtTokens>>, directory: Arc<dyn UserDirectory>) -> Self {
+        Self::with_verified_cache(tokens, directory, VERIFIED_TTL, VERIFIED_CAPACITY)
     }
 
-    /// A zero `ttl` turns the cache of verified tokens off.
+    /// A zero `ttl` (or `capacity`) turns the cache of verified tokens off.
     pub fn with_verified_cache(
-        service: Arc<JwtService>,
+        tokens: impl Into<Arc<JwtTokens>>,
         directory: Arc<dyn UserDirectory>,
         ttl: Duration,
         capacity: usize,
     ) -> Self {
-        Self { service, directory, verified: TtlCache::new(ttl, capacity) }
+        Self { tokens: tokens.into(), directory, verified: VerifiedCache::new(ttl, capacity) }
     }
 
-    fn verified_access(&self, token: &str) -> Result<Arc<VerifiedAccess>, TokenError> {
-        if let Some(verified) = self.verified.get_by(token) {
-            self.service.check_access_times(&verified.times)?;
+    /// The credential's bytes, looked up before they are even read as UTF-8: only tokens that
+    /// passed every check are remembered, so a hit needs no other work than the time claims.
+    fn verified_access(&self, raw: &[u8]) -> Result<Arc<VerifiedAccess>, TokenError> {
+        let now = UnixNanos::now();
+        if let Some(verified) = self.verified.get(raw) {
+            self.tokens.check_times(&verified.times, now)?;
             return Ok(verified);
         }
-        let claims = self.service.decode_access(token)?;
+        // PyJWT cannot decode bytes that are not UTF-8 either: an invalid token, not a bad header.
+        let token = std::str::from_utf8(raw).map_err(|_| TokenError::Invalid)?;
+        let claims = self.tokens.decode_access_at(token, now)?;
         let verified = Arc::new(VerifiedAccess {
             user_id: claims.user_id(),
             jti: claims.jti().map(str::to_owned),
             times: TimeClaims::read(&claims)?,
         });
-        self.verified.insert(token.to_owned(), Arc::clone(&verified));
+        self.verified.insert(raw, Arc::clone(&verified));
         Ok(verified)
     }
 }
@@ -86,11 +86,7 @@ impl AuthScheme for JwtScheme {
     ) -> BoxFuture<'a, Result<Principal, SchemeError>> {
         Box::pin(async move {
             let raw = header.single_credential().ok_or_else(AuthError::bad_authorization_header)?;
-            // PyJWT cannot decode bytes that are not UTF-8 either: an invalid token, not a bad header.
-            let access = std::str::from_utf8(raw)
-                .map_err(|_| TokenError::Invalid)
-                .and_then(|token| self.verified_access(token))
-                .map_err(rejected_access_token)?;
+            let access = self.verified_access(raw).map_err(rejected_access_token)?;
             let user_id = match access.user_id {
                 UserIdClaim::Id(id) => id,
                 UserIdClaim::Missing => return Err(AuthError::no_user_identification().into()),
@@ -123,17 +119,19 @@ fn rejected_access_token(err: TokenError) -> SchemeError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::service::JwtService;
     use crate::settings::JwtSettings;
     use crate::test_support::{SECRET, StoreDirectory, add_user, craft, craft_with, now, payload_for, with, without};
     use jsonwebtoken::Algorithm;
     use latchkey_domain::memory::MemoryStore;
-    use latchkey_domain::{User, UserId};
+    use latchkey_domain::{User, UserId, UserStore};
     use latchkey_engine::{DirectoryError, UserState};
     use serde_json::{Value, json};
 
     struct Fixture {
         scheme: JwtScheme,
         service: Arc<JwtService>,
+        store: Arc<MemoryStore>,
         alice: User,
         carol: User,
     }
@@ -143,9 +141,11 @@ mod tests {
         let alice = add_user(&store, "alice", true);
         let carol = add_user(&store, "carol", false);
         let settings = JwtSettings::hmac(Algorithm::HS256, SECRET).expect("settings");
-        let service = Arc::new(JwtService::new(settings, store.clone()));
-        let scheme = JwtScheme::new(service.clone(), Arc::new(StoreDirectory(store)));
-        Fixture { scheme, service, alice, carol }
+        // One verifier, shared: the scheme never sees the store of refresh tokens.
+        let tokens = Arc::new(JwtTokens::new(settings));
+        let service = Arc::new(JwtService::new(Arc::clone(&tokens), store.clone()));
+        let scheme = JwtScheme::new(tokens, Arc::new(StoreDirectory(store.clone())));
+        Fixture { scheme, service, store, alice, carol }
     }
 
     fn authenticate(scheme: &JwtScheme, raw: &[u8]) -> Result<Principal, SchemeError> {
@@ -192,7 +192,7 @@ mod tests {
     #[test]
     fn issued_access_token_authenticates() {
         let f = fixture();
-        let pair = f.service.obtain_pair(&f.alice).expect("pair");
+        let pair = f.service.obtain_pair(f.alice.id).expect("pair");
         let principal = bearer(&f.scheme, &pair.access).expect("principal");
         let jti = crate::test_support::payload(&pair.access)["jti"].as_str().map(str::to_owned);
         assert_eq!(principal.user_id, f.alice.id);
@@ -225,7 +225,7 @@ mod tests {
         let f = fixture();
         let id = json!(f.alice.id.to_string());
         let now = now();
-        let refresh = f.service.obtain_pair(&f.alice).expect("pair").refresh;
+        let refresh = f.service.obtain_pair(f.alice.id).expect("pair").refresh;
         let cases: Vec<(String, &str)> = vec![
             ("garbage".into(), "Token is invalid"),
             (craft_with(Algorithm::HS256, b"other", &access_for(id.clone())), "Token is invalid"),
@@ -258,7 +258,7 @@ mod tests {
     #[test]
     fn access_survives_blacklisting_its_refresh() {
         let f = fixture();
-        let pair = f.service.obtain_pair(&f.alice).expect("pair");
+        let pair = f.service.obtain_pair(f.alice.id).expect("pair");
         f.service.blacklist(&pair.refresh).expect("blacklisted");
         assert!(bearer(&f.scheme, &pair.access).is_ok());
     }
@@ -267,14 +267,14 @@ mod tests {
 
     impl UserDirectory for Down {
         fn user(&self, _: UserId) -> BoxFuture<'_, Result<Option<UserState>, DirectoryError>> {
-            Box::pin(std::future::ready(Err(DirectoryError("database is down".into()))))
+            Box::pin(std::future::ready(Err(DirectoryError::new("database is down"))))
         }
     }
 
     #[test]
     fn directory_failure_is_unavailable() {
         let f = fixture();
-        let scheme = JwtScheme::new(f.service.clone(), Arc::new(Down));
+        let scheme = JwtScheme::new(Arc::clone(f.service.tokens()), Arc::new(Down));
         let token = craft(&access_for(json!("1")));
         assert!(matches!(bearer(&scheme, &token), Err(SchemeError::Unavailable(_))));
     }
@@ -296,11 +296,83 @@ mod tests {
     #[test]
     fn failures_are_not_remembered_and_other_bytes_are_not_served() {
         let f = fixture();
-        let pair = f.service.obtain_pair(&f.alice).expect("pair");
+        let pair = f.service.obtain_pair(f.alice.id).expect("pair");
         bearer(&f.scheme, &pair.access).expect("valid");
         let tampered = format!("{}x", pair.access);
         assert!(bearer(&f.scheme, &tampered).is_err());
         assert!(bearer(&f.scheme, &tampered).is_err());
         bearer(&f.scheme, &pair.access).expect("still valid");
+    }
+
+    #[test]
+    fn only_successes_are_remembered() {
+        let f = fixture();
+        let good = f.service.obtain_pair(f.alice.id).expect("pair").access;
+        for bad in [format!("{good}x"), craft(&without(access_for(json!("1")), "jti")), "garbage".to_owned()] {
+            assert!(bearer(&f.scheme, &bad).is_err());
+        }
+        assert_eq!(f.scheme.verified.len(), 0, "failures are not cached");
+        bearer(&f.scheme, &good).expect("valid");
+        bearer(&f.scheme, &good).expect("valid again");
+        assert_eq!(f.scheme.verified.len(), 1);
+    }
+
+    #[test]
+    fn a_cache_hit_checks_the_time_claims_again() {
+        let f = fixture();
+        let token = craft(&access_for(json!(f.alice.id.to_string())));
+        bearer(&f.scheme, &token).expect("valid");
+        // Stand in for the clock moving on: the remembered entry now says the token expired,
+        // or is not valid yet; the scheme answers from the entry, without decoding again.
+        for (times, message) in [
+            (TimeClaims { iat: None, nbf: None, exp: Some(now() - 1) }, "Token is expired"),
+            (TimeClaims { iat: None, nbf: Some(now() + 60), exp: None }, "Token is invalid"),
+        ] {
+            let remembered = f.scheme.verified.get(token.as_bytes()).expect("cached");
+            let moved_on = VerifiedAccess { times, ..VerifiedAccess::clone(&remembered) };
+            f.scheme.verified.insert(token.as_bytes(), Arc::new(moved_on));
+            assert_eq!(token_message(bearer(&f.scheme, &token)), message);
+        }
+    }
+
+    #[test]
+    fn the_user_is_looked_up_on_every_use() {
+        let f = fixture();
+        let access = f.service.obtain_pair(f.alice.id).expect("pair").access;
+        bearer(&f.scheme, &access).expect("active");
+        f.store.set_active(f.alice.id, false).expect("deactivated");
+        assert_eq!(rejection(bearer(&f.scheme, &access)), AuthError::user_inactive());
+    }
+
+    #[test]
+    fn zero_ttl_turns_the_cache_off() {
+        let f = fixture();
+        let scheme = JwtScheme::with_verified_cache(
+            Arc::clone(f.service.tokens()),
+            Arc::new(StoreDirectory(f.store.clone())),
+            Duration::ZERO,
+            VERIFIED_CAPACITY,
+        );
+        let access = f.service.obtain_pair(f.alice.id).expect("pair").access;
+        bearer(&scheme, &access).expect("valid");
+        bearer(&scheme, &access).expect("valid, checked in full again");
+        assert_eq!(scheme.verified.len(), 0);
+    }
+
+    #[test]
+    fn short_ttl_entries_expire() {
+        let f = fixture();
+        let scheme = JwtScheme::with_verified_cache(
+            Arc::clone(f.service.tokens()),
+            Arc::new(StoreDirectory(f.store.clone())),
+            Duration::from_millis(50),
+            VERIFIED_CAPACITY,
+        );
+        let access = f.service.obtain_pair(f.alice.id).expect("pair").access;
+        bearer(&scheme, &access).expect("valid");
+        assert!(scheme.verified.get(access.as_bytes()).is_some());
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(scheme.verified.get(access.as_bytes()).is_none());
+        bearer(&scheme, &access).expect("verified afresh");
     }
 }

@@ -2,71 +2,51 @@
 //! [`RefreshTokenStore`]. Every method blocks on the store: run them off async workers.
 
 use crate::claims::Claims;
-use crate::codec::{JwtCodec, TimeClaims};
+use crate::clock::UnixNanos;
 use crate::error::{JwtError, TokenError};
+use crate::pair::{Refreshed, TokenPair, outstanding};
+use crate::payload::{self, TokenKind};
 use crate::settings::JwtSettings;
-use crate::token::{self, TokenKind};
-use chrono::{DateTime, NaiveDateTime, Utc};
-use latchkey_domain::{BlacklistOutcome, OutstandingToken, RefreshTokenStore, User, UserId, UserStore};
-use std::fmt;
+use crate::tokens::JwtTokens;
+use chrono::{DateTime, Utc};
+use latchkey_domain::{BlacklistOutcome, RefreshTokenStore, UserId, UserStore};
 use std::sync::Arc;
 
-/// What obtaining a pair answers, in simplejwt's key order.
-#[derive(Clone, PartialEq, Eq)]
-pub struct TokenPair {
-    pub refresh: String,
-    pub access: String,
-}
-
-/// What a refresh answers: a new access token, and a new refresh token under rotation.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Refreshed {
-    pub access: String,
-    pub refresh: Option<String>,
-}
-
-// Tokens are credentials: they stay out of Debug output.
-impl fmt::Debug for TokenPair {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TokenPair").finish_non_exhaustive()
-    }
-}
-
-impl fmt::Debug for Refreshed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Refreshed").field("rotated", &self.refresh.is_some()).finish_non_exhaustive()
-    }
-}
-
+/// What needs the refresh-token store: recording issued refresh tokens, refresh with atomic
+/// rotation, the blacklist check of verify, blacklisting, and flushing. Everything stateless
+/// is [`JwtTokens`], which this holds and shares.
 pub struct JwtService {
-    codec: JwtCodec,
+    tokens: Arc<JwtTokens>,
     store: Arc<dyn RefreshTokenStore>,
 }
 
 impl JwtService {
-    pub fn new(settings: JwtSettings, store: Arc<dyn RefreshTokenStore>) -> Self {
-        Self { codec: JwtCodec::new(settings), store }
+    /// `tokens` is a [`JwtTokens`] or an `Arc` of one, to share it with a [`JwtScheme`](crate::JwtScheme).
+    pub fn new(tokens: impl Into<Arc<JwtTokens>>, store: Arc<dyn RefreshTokenStore>) -> Self {
+        Self { tokens: tokens.into(), store }
+    }
+
+    pub fn tokens(&self) -> &Arc<JwtTokens> {
+        &self.tokens
     }
 
     pub fn settings(&self) -> &JwtSettings {
-        self.codec.settings()
-    }
-
-    pub fn codec(&self) -> &JwtCodec {
-        &self.codec
+        self.tokens.settings()
     }
 
     /// `TokenObtainPairView` once the credentials passed: a refresh token recorded as
-    /// outstanding, and the access token made from it. Whether `user` may log in (active,
+    /// outstanding, and the access token made from it. Whether the user may log in (active,
     /// right password) is the caller's decision, as it is the serializer's in simplejwt.
-    pub fn obtain_pair(&self, user: &User) -> Result<TokenPair, JwtError> {
-        let now = Utc::now();
-        let settings = self.settings();
-        let refresh = token::refresh_for(user.id, now, settings.refresh_lifetime)?;
-        let access = token::access_from(&refresh, now, now, settings.access_lifetime)?;
-        let pair = TokenPair { refresh: self.codec.encode(&refresh)?, access: self.codec.encode(&access)? };
-        self.store.record_outstanding(&outstanding(&refresh, Some(user.id), Some(now.naive_utc()))?)?;
-        Ok(pair)
+    pub fn obtain_pair(&self, user_id: UserId) -> Result<TokenPair, JwtError> {
+        self.obtain_pair_with(user_id, &Claims::new())
+    }
+
+    /// [`obtain_pair`](Self::obtain_pair) with extra claims, as a `get_token(user)` override
+    /// adds them (see [`JwtTokens::issue_pair`]).
+    pub fn obtain_pair_with(&self, user_id: UserId, extra: &Claims) -> Result<TokenPair, JwtError> {
+        let issued = self.tokens.issue_pair(user_id, extra)?;
+        self.store.record_outstanding(&issued.outstanding)?;
+        Ok(issued.tokens)
     }
 
     /// `TokenRefreshView`. Unlike simplejwt 5.5.1, a token naming no active user (no
@@ -81,9 +61,9 @@ impl JwtService {
         let user_id = claims.user_id().id().ok_or(JwtError::NoActiveAccount)?;
         let user = users.find_user_by_id(user_id)?.filter(|u| u.is_active).ok_or(JwtError::NoActiveAccount)?;
         let settings = self.settings();
-        let access = token::access_from(&claims, now, now, settings.access_lifetime)?;
-        let access = self.codec.encode(&access)?;
-        let refresh = if settings.rotate_refresh_tokens { Some(self.rotate(&claims, user.id, now)?) } else { None };
+        let access = payload::access_from(&claims, now, now, settings.access_lifetime())?;
+        let access = self.tokens.codec().encode(&access)?;
+        let refresh = if settings.rotate_refresh_tokens() { Some(self.rotate(&claims, user.id, now)?) } else { None };
         Ok(Refreshed { access, refresh })
     }
 
@@ -91,11 +71,11 @@ impl JwtService {
     /// blacklisted the old one, all or nothing.
     fn rotate(&self, old: &Claims, user_id: UserId, now: DateTime<Utc>) -> Result<String, JwtError> {
         let settings = self.settings();
-        let renewed = token::rotated(old, now, settings.refresh_lifetime)?;
-        let encoded = self.codec.encode(&renewed)?;
+        let renewed = payload::rotated(old, now, settings.refresh_lifetime())?;
+        let encoded = self.tokens.codec().encode(&renewed)?;
         let old = outstanding(old, Some(user_id), None)?;
         let new = outstanding(&renewed, Some(user_id), Some(now.naive_utc()))?;
-        match self.store.rotate(&old, &new, settings.blacklist_after_rotation)? {
+        match self.store.rotate(&old, &new, settings.blacklist_after_rotation())? {
             BlacklistOutcome::Blacklisted => Ok(encoded),
             BlacklistOutcome::AlreadyBlacklisted => Err(TokenError::Blacklisted.into()),
         }
@@ -105,9 +85,9 @@ impl JwtService {
     /// a blacklisted token is refused with the same 401 as elsewhere, unless
     /// [`JwtSettings::verify_checks_blacklist`] is off.
     pub fn verify(&self, token: &str) -> Result<(), JwtError> {
-        let claims = self.codec.decode_at(token, Utc::now().timestamp())?;
-        token::verify_untyped(&claims)?;
-        if self.codec.settings().verify_checks_blacklist {
+        let claims = self.tokens.codec().decode_at(token, UnixNanos::now())?;
+        payload::verify_untyped(&claims)?;
+        if self.settings().verify_checks_blacklist() {
             self.check_blacklist(&claims)?;
         }
         Ok(())
@@ -126,20 +106,6 @@ impl JwtService {
         }
     }
 
-    /// A Bearer token as `JWTAuthentication` checks it: an access token, signature, expiry,
-    /// id and type. Access tokens are never looked up in the blacklist.
-    pub fn decode_access(&self, token: &str) -> Result<Claims, TokenError> {
-        let claims = self.codec.decode_at(token, Utc::now().timestamp())?;
-        token::verify_typed(&claims, TokenKind::Access)?;
-        Ok(claims)
-    }
-
-    /// The checks of [`decode_access`](Self::decode_access) that depend on the time (`exp`,
-    /// `nbf`, `iat`), for a token that passed all the others already.
-    pub(crate) fn check_access_times(&self, times: &TimeClaims) -> Result<(), TokenError> {
-        self.codec.check_times(times, Utc::now().timestamp())
-    }
-
     /// `flushexpiredtokens`: forgets outstanding (and blacklisted) tokens that have expired.
     pub fn flush_expired(&self) -> Result<u64, JwtError> {
         Ok(self.store.flush_expired(Utc::now().naive_utc())?)
@@ -148,9 +114,9 @@ impl JwtService {
     /// `RefreshToken(token)`: decode, then the blacklist, then `Token.verify()`. The id is
     /// required before the blacklist is consulted (simplejwt 5.5.1 fails with a 500 there).
     fn decode_refresh(&self, token: &str, now: DateTime<Utc>) -> Result<Claims, JwtError> {
-        let claims = self.codec.decode_at(token, now.timestamp())?;
+        let claims = self.tokens.codec().decode_at(token, now.into())?;
         self.check_blacklist(&claims)?;
-        token::verify_typed(&claims, TokenKind::Refresh)?;
+        payload::verify_typed(&claims, TokenKind::Refresh)?;
         Ok(claims)
     }
 
@@ -161,20 +127,6 @@ impl JwtService {
         }
         Ok(())
     }
-}
-
-/// The store's record of a decoded refresh token. Its `exp` was checked on decoding.
-fn outstanding(
-    claims: &Claims,
-    user_id: Option<UserId>,
-    created_at: Option<NaiveDateTime>,
-) -> Result<OutstandingToken, TokenError> {
-    Ok(OutstandingToken {
-        jti: claims.jti().ok_or(TokenError::NoId)?.to_owned(),
-        user_id,
-        created_at,
-        expires_at: claims.expires_at().ok_or(TokenError::NoExp)?,
-    })
 }
 
 #[cfg(test)]

@@ -1,35 +1,34 @@
 use crate::error::KeyError;
-use chrono::TimeDelta;
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
 use std::fmt;
 use std::sync::Once;
+use std::time::Duration;
 
 /// simplejwt's `SIMPLE_JWT` settings that Latchkey honours, with simplejwt's defaults: 5 minute
 /// access tokens, 1 day refresh tokens, no rotation, no audience or issuer, no leeway.
 ///
 /// The algorithm and its keys are fixed by the constructor, which checks that they fit
-/// together; the rest is plain data, set with the `with_*` methods or directly.
+/// together; the rest is set with the `with_*` methods and read with the getters. The fields
+/// are private so that what one setting implies for another (the blacklist check of the
+/// verify view follows rotation unless chosen explicitly) holds whatever the order of calls.
+///
+/// Lifetimes may be zero, as simplejwt allows (`timedelta(0)`): such tokens are expired as
+/// soon as they are issued. A lifetime too long for the clock fails when a token is issued,
+/// with [`JwtError::Internal`](crate::JwtError::Internal).
 pub struct JwtSettings {
     algorithm: Algorithm,
     encoding_key: EncodingKey,
     decoding_key: DecodingKey,
-    pub access_lifetime: TimeDelta,
-    pub refresh_lifetime: TimeDelta,
-    pub rotate_refresh_tokens: bool,
-    pub blacklist_after_rotation: bool,
-    /// Whether the verify view refuses blacklisted tokens. simplejwt consults the blacklist
-    /// there only under `BLACKLIST_AFTER_ROTATION` (and then answers 400); Latchkey refuses with
-    /// the usual 401 by default, except where a deployment rotates refresh tokens without
-    /// blacklisting them: such a deployment keeps old refresh tokens alive on purpose, and its
-    /// clients rely on simplejwt's verify (the contract's `rotation_noblacklist` profile).
-    /// [`JwtSettings::with_rotation`] sets this default; override it after that call.
-    pub verify_checks_blacklist: bool,
-    /// Added to issued tokens as `aud`, and then required of every token.
-    pub audience: Option<String>,
-    /// Added to issued tokens as `iss`, and then required of every token.
-    pub issuer: Option<String>,
-    /// Clock skew allowed on `exp`, `nbf` and `iat`.
-    pub leeway_secs: u64,
+    access_lifetime: Duration,
+    refresh_lifetime: Duration,
+    rotate_refresh_tokens: bool,
+    blacklist_after_rotation: bool,
+    /// An explicit choice made with [`JwtSettings::with_verify_checks_blacklist`]; `None`
+    /// follows rotation (see [`JwtSettings::verify_checks_blacklist`]).
+    verify_checks_blacklist: Option<bool>,
+    audience: Option<String>,
+    issuer: Option<String>,
+    leeway: Duration,
 }
 
 impl JwtSettings {
@@ -51,7 +50,7 @@ impl JwtSettings {
     pub fn from_pem(algorithm: Algorithm, private_pem: &[u8], public_pem: &[u8]) -> Result<Self, KeyError> {
         install_crypto_provider();
         let invalid = |which: &'static str| {
-            move |err: jsonwebtoken::errors::Error| KeyError::InvalidPem { which, algorithm, reason: err.to_string() }
+            move |source: jsonwebtoken::errors::Error| KeyError::InvalidPem { which, algorithm, source }
         };
         let (encoding_key, decoding_key) = match algorithm.family() {
             AlgorithmFamily::Hmac => return Err(KeyError::NotAsymmetric(algorithm)),
@@ -77,48 +76,102 @@ impl JwtSettings {
             algorithm,
             encoding_key,
             decoding_key,
-            access_lifetime: TimeDelta::minutes(5),
-            refresh_lifetime: TimeDelta::days(1),
+            access_lifetime: Duration::from_secs(5 * 60),
+            refresh_lifetime: Duration::from_secs(24 * 60 * 60),
             rotate_refresh_tokens: false,
             blacklist_after_rotation: false,
-            verify_checks_blacklist: true,
+            verify_checks_blacklist: None,
             audience: None,
             issuer: None,
-            leeway_secs: 0,
+            leeway: Duration::ZERO,
         }
     }
 
-    pub fn with_lifetimes(mut self, access_secs: i64, refresh_secs: i64) -> Self {
-        self.access_lifetime = TimeDelta::seconds(access_secs);
-        self.refresh_lifetime = TimeDelta::seconds(refresh_secs);
+    /// `ACCESS_TOKEN_LIFETIME` and `REFRESH_TOKEN_LIFETIME`. Sub-second parts count, as in
+    /// simplejwt, where `exp` is the issue instant plus the lifetime, then truncated.
+    pub fn with_lifetimes(mut self, access: Duration, refresh: Duration) -> Self {
+        self.access_lifetime = access;
+        self.refresh_lifetime = refresh;
         self
     }
 
-    /// `ROTATE_REFRESH_TOKENS` and `BLACKLIST_AFTER_ROTATION`.
+    /// `ROTATE_REFRESH_TOKENS` and `BLACKLIST_AFTER_ROTATION`. Unless
+    /// [`with_verify_checks_blacklist`](Self::with_verify_checks_blacklist) chose otherwise,
+    /// this also decides whether the verify view consults the blacklist.
     pub fn with_rotation(mut self, rotate: bool, blacklist_after: bool) -> Self {
         self.rotate_refresh_tokens = rotate;
         self.blacklist_after_rotation = blacklist_after;
-        self.verify_checks_blacklist = !rotate || blacklist_after;
         self
     }
 
+    /// Overrides the default of [`verify_checks_blacklist`](Self::verify_checks_blacklist)
+    /// explicitly. The choice stands whether it is made before or after
+    /// [`with_rotation`](Self::with_rotation).
+    pub fn with_verify_checks_blacklist(mut self, checks: bool) -> Self {
+        self.verify_checks_blacklist = Some(checks);
+        self
+    }
+
+    /// `AUDIENCE`: added to issued tokens as `aud`, and then required of every token.
     pub fn with_audience(mut self, audience: impl Into<String>) -> Self {
         self.audience = Some(audience.into());
         self
     }
 
+    /// `ISSUER`: added to issued tokens as `iss`, and then required of every token.
     pub fn with_issuer(mut self, issuer: impl Into<String>) -> Self {
         self.issuer = Some(issuer.into());
         self
     }
 
-    pub fn with_leeway(mut self, secs: u64) -> Self {
-        self.leeway_secs = secs;
+    /// `LEEWAY`: clock skew allowed on `exp`, `nbf` and `iat`. A fractional leeway compares
+    /// as PyJWT's float arithmetic does.
+    pub fn with_leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
         self
     }
 
     pub fn algorithm(&self) -> Algorithm {
         self.algorithm
+    }
+
+    pub fn access_lifetime(&self) -> Duration {
+        self.access_lifetime
+    }
+
+    pub fn refresh_lifetime(&self) -> Duration {
+        self.refresh_lifetime
+    }
+
+    pub fn rotate_refresh_tokens(&self) -> bool {
+        self.rotate_refresh_tokens
+    }
+
+    pub fn blacklist_after_rotation(&self) -> bool {
+        self.blacklist_after_rotation
+    }
+
+    /// Whether the verify view refuses blacklisted tokens. simplejwt consults the blacklist
+    /// there only under `BLACKLIST_AFTER_ROTATION` (and then answers 400); Latchkey refuses with
+    /// the usual 401 by default, except where a deployment rotates refresh tokens without
+    /// blacklisting them: such a deployment keeps old refresh tokens alive on purpose, and its
+    /// clients rely on simplejwt's verify (the contract's `rotation_noblacklist` profile).
+    /// So the default is `!rotate || blacklist_after`, unless set explicitly with
+    /// [`with_verify_checks_blacklist`](Self::with_verify_checks_blacklist).
+    pub fn verify_checks_blacklist(&self) -> bool {
+        self.verify_checks_blacklist.unwrap_or(!self.rotate_refresh_tokens || self.blacklist_after_rotation)
+    }
+
+    pub fn audience(&self) -> Option<&str> {
+        self.audience.as_deref()
+    }
+
+    pub fn issuer(&self) -> Option<&str> {
+        self.issuer.as_deref()
+    }
+
+    pub fn leeway(&self) -> Duration {
+        self.leeway
     }
 
     pub(crate) fn encoding_key(&self) -> &EncodingKey {
@@ -127,11 +180,6 @@ impl JwtSettings {
 
     pub(crate) fn decoding_key(&self) -> &DecodingKey {
         &self.decoding_key
-    }
-
-    /// The leeway as a signed number of seconds, for arithmetic on Unix times.
-    pub(crate) fn leeway(&self) -> i64 {
-        i64::try_from(self.leeway_secs).unwrap_or(i64::MAX)
     }
 }
 
@@ -144,10 +192,10 @@ impl fmt::Debug for JwtSettings {
             .field("refresh_lifetime", &self.refresh_lifetime)
             .field("rotate_refresh_tokens", &self.rotate_refresh_tokens)
             .field("blacklist_after_rotation", &self.blacklist_after_rotation)
-            .field("verify_checks_blacklist", &self.verify_checks_blacklist)
+            .field("verify_checks_blacklist", &self.verify_checks_blacklist())
             .field("audience", &self.audience)
             .field("issuer", &self.issuer)
-            .field("leeway_secs", &self.leeway_secs)
+            .field("leeway", &self.leeway)
             .finish_non_exhaustive()
     }
 }
@@ -165,21 +213,19 @@ fn install_crypto_provider() {
 
 fn check_pair(algorithm: Algorithm, encoding_key: &EncodingKey, decoding_key: &DecodingKey) -> Result<(), KeyError> {
     const PROBE: &[u8] = b"latchkey key pair check";
-    let signature = jsonwebtoken::crypto::sign(PROBE, encoding_key, algorithm).map_err(|err| KeyError::InvalidPem {
-        which: "private",
-        algorithm,
-        reason: err.to_string(),
-    })?;
+    let signature = jsonwebtoken::crypto::sign(PROBE, encoding_key, algorithm)
+        .map_err(|source| KeyError::InvalidPem { which: "private", algorithm, source })?;
     match jsonwebtoken::crypto::verify(&signature, PROBE, decoding_key, algorithm) {
         Ok(true) => Ok(()),
         Ok(false) => Err(KeyError::Mismatch),
-        Err(err) => Err(KeyError::InvalidPem { which: "public", algorithm, reason: err.to_string() }),
+        Err(source) => Err(KeyError::InvalidPem { which: "public", algorithm, source }),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::error::Error as _;
 
     const RSA_PRIVATE: &[u8] = include_bytes!("testdata/rsa_private.pem");
     const RSA_PUBLIC: &[u8] = include_bytes!("testdata/rsa_public.pem");
@@ -189,28 +235,60 @@ mod tests {
     const EC_PRIVATE: &[u8] = include_bytes!("testdata/ec256_private.pem");
     const EC_PUBLIC: &[u8] = include_bytes!("testdata/ec256_public.pem");
 
+    fn secs(n: u64) -> Duration {
+        Duration::from_secs(n)
+    }
+
     #[test]
     fn defaults_are_simplejwts() {
         let s = JwtSettings::hmac(Algorithm::HS256, b"secret").expect("settings");
-        assert_eq!(s.access_lifetime, TimeDelta::seconds(300));
-        assert_eq!(s.refresh_lifetime, TimeDelta::seconds(86_400));
-        assert!(!s.rotate_refresh_tokens && !s.blacklist_after_rotation);
-        assert_eq!((s.audience.as_deref(), s.issuer.as_deref(), s.leeway_secs), (None, None, 0));
+        assert_eq!(s.access_lifetime(), secs(300));
+        assert_eq!(s.refresh_lifetime(), secs(86_400));
+        assert!(!s.rotate_refresh_tokens() && !s.blacklist_after_rotation());
+        assert!(s.verify_checks_blacklist());
+        assert_eq!((s.audience(), s.issuer(), s.leeway()), (None, None, Duration::ZERO));
     }
 
     #[test]
     fn builders_set_fields() {
         let s = JwtSettings::hmac(Algorithm::HS512, b"secret")
             .expect("settings")
-            .with_lifetimes(3, 8)
+            .with_lifetimes(secs(3), secs(8))
             .with_rotation(true, true)
             .with_audience("aud")
             .with_issuer("iss")
-            .with_leeway(7);
+            .with_leeway(secs(7));
         assert_eq!(s.algorithm(), Algorithm::HS512);
-        assert_eq!((s.access_lifetime, s.refresh_lifetime), (TimeDelta::seconds(3), TimeDelta::seconds(8)));
-        assert!(s.rotate_refresh_tokens && s.blacklist_after_rotation);
-        assert_eq!((s.audience.as_deref(), s.issuer.as_deref(), s.leeway()), (Some("aud"), Some("iss"), 7));
+        assert_eq!((s.access_lifetime(), s.refresh_lifetime()), (secs(3), secs(8)));
+        assert!(s.rotate_refresh_tokens() && s.blacklist_after_rotation());
+        assert_eq!((s.audience(), s.issuer(), s.leeway()), (Some("aud"), Some("iss"), secs(7)));
+    }
+
+    #[test]
+    fn durations_keep_sub_second_parts_and_may_be_zero() {
+        let s = JwtSettings::hmac(Algorithm::HS256, b"secret")
+            .expect("settings")
+            .with_lifetimes(Duration::from_millis(1500), Duration::ZERO)
+            .with_leeway(Duration::from_millis(250));
+        assert_eq!(s.access_lifetime(), Duration::from_millis(1500));
+        assert_eq!(s.refresh_lifetime(), Duration::ZERO);
+        assert_eq!(s.leeway(), Duration::from_millis(250));
+    }
+
+    #[test]
+    fn verify_blacklist_default_follows_rotation_unless_chosen() {
+        let base = || JwtSettings::hmac(Algorithm::HS256, b"secret").expect("settings");
+        for (rotate, blacklist_after, default) in
+            [(false, false, true), (true, true, true), (false, true, true), (true, false, false)]
+        {
+            assert_eq!(base().with_rotation(rotate, blacklist_after).verify_checks_blacklist(), default);
+            for explicit in [true, false] {
+                // Either order of calls gives the explicit choice.
+                let after = base().with_rotation(rotate, blacklist_after).with_verify_checks_blacklist(explicit);
+                let before = base().with_verify_checks_blacklist(explicit).with_rotation(rotate, blacklist_after);
+                assert_eq!((after.verify_checks_blacklist(), before.verify_checks_blacklist()), (explicit, explicit));
+            }
+        }
     }
 
     #[test]
@@ -251,9 +329,29 @@ mod tests {
     }
 
     #[test]
+    fn invalid_pem_keeps_jsonwebtokens_error_as_its_source() {
+        let err = JwtSettings::from_pem(Algorithm::RS256, b"not a pem", RSA_PUBLIC).expect_err("refused");
+        assert_eq!(err.to_string(), "the private key is not a usable RS256 PEM key");
+        let source = err.source().expect("a source");
+        assert!(source.downcast_ref::<jsonwebtoken::errors::Error>().is_some(), "{source:?}");
+    }
+
+    #[test]
     fn debug_output_leaves_keys_out() {
         let s = JwtSettings::hmac(Algorithm::HS256, b"very-secret-value").expect("settings");
         let shown = format!("{s:?}");
         assert!(!shown.contains("very-secret-value") && !shown.contains("key"), "{shown}");
+    }
+
+    #[test]
+    fn algorithm_names_parse_through_the_reexport() {
+        // The server reads LATCHKEY_JWT_ALGORITHM with jsonwebtoken's FromStr; note `EdDSA`.
+        for name in ["HS256", "HS384", "HS512", "RS256", "PS512", "ES256", "ES384", "EdDSA"] {
+            let parsed: crate::Algorithm = name.parse().expect(name);
+            assert_eq!(format!("{parsed:?}"), name);
+        }
+        for bad in ["hs256", "EDDSA", "Ed25519", "none", ""] {
+            assert!(bad.parse::<crate::Algorithm>().is_err(), "{bad}");
+        }
     }
 }

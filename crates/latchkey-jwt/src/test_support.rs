@@ -30,7 +30,7 @@ pub(crate) fn payload_for(token_type: &str, user_id: Value) -> Value {
         "token_type": token_type,
         "exp": now + 60,
         "iat": now,
-        "jti": crate::token::new_jti(),
+        "jti": crate::payload::new_jti(),
         "user_id": user_id,
     })
 }
@@ -80,11 +80,8 @@ pub(crate) struct StoreDirectory(pub Arc<MemoryStore>);
 
 impl UserDirectory for StoreDirectory {
     fn user(&self, id: latchkey_domain::UserId) -> BoxFuture<'_, Result<Option<UserState>, DirectoryError>> {
-        let found = self
-            .0
-            .find_user_by_id(id)
-            .map(|user| user.as_ref().map(UserState::from))
-            .map_err(|err| DirectoryError(err.to_string()));
+        let found =
+            self.0.find_user_by_id(id).map(|user| user.as_ref().map(UserState::from)).map_err(DirectoryError::new);
         Box::pin(std::future::ready(found))
     }
 }

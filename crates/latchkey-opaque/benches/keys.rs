@@ -12,7 +12,7 @@ use std::sync::Arc;
 fn keys(c: &mut Criterion) {
     let store = Arc::new(MemoryStore::new());
     let user = store.create_user(NewUser::new("alice", "", "!")).expect("user");
-    let keys = OpaqueKeys::new(KeyDeriver::new(b"bench-secret-0123456789abcdef0123"), store.clone());
+    let keys = OpaqueKeys::new(KeyDeriver::new(b"bench-secret-0123456789abcdef0123").expect("deriver"), store.clone());
     let key = keys.provision(user.id).expect("key");
     c.bench_function("issue: key for a user (derive from the stored salt)", |b| {
         b.iter(|| keys.key_for_user(black_box(user.id)).expect("key"))

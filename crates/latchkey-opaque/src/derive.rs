@@ -25,9 +25,6 @@ const KEY_CONTEXT: &[u8] = b"latchkey-opaque-key-v1:";
 /// Separates the salt that replaces a stale one from any key (see [`KeyDeriver::resalt`]).
 const RESALT_CONTEXT: &[u8] = b"latchkey-opaque-resalt-v1:";
 
-/// HMAC-SHA256's block size, the length RFC 2104 pads (or hashes) keys to.
-const HMAC_BLOCK: usize = 64;
-
 /// Derives opaque keys from salts with the server secret:
 /// `key = hex(HMAC-SHA256(secret, "latchkey-opaque-key-v1:" || salt))[..40]`.
 ///
@@ -41,8 +38,11 @@ pub struct KeyDeriver {
 impl KeyDeriver {
     /// A deriver keyed with `secret`. Any length is accepted (HMAC's rule); use at least 32
     /// random bytes, since everyone who knows the secret and a stored salt knows the key.
-    pub fn new(secret: &[u8]) -> Self {
-        Self { mac: keyed_mac(secret) }
+    pub fn new(secret: &[u8]) -> Result<Self, OpaqueError> {
+        // HMAC takes keys of any length (RFC 2104 hashes long ones and pads short ones), so
+        // this cannot fail in practice; the `Result` is the `hmac` crate's general signature.
+        let mac = <HmacSha256 as KeyInit>::new_from_slice(secret).map_err(OpaqueError::Secret)?;
+        Ok(Self { mac })
     }
 
     /// The key for `salt`: always the same for the same secret and salt.
@@ -76,20 +76,6 @@ impl fmt::Debug for KeyDeriver {
     }
 }
 
-/// HMAC-SHA256 keyed with `secret`, prepared as RFC 2104 does (a key longer than the block is
-/// hashed, then zero-padded to the block). Doing it here lets construction be infallible:
-/// `new_from_slice` does the same but returns a `Result` that could only be unwrapped.
-fn keyed_mac(secret: &[u8]) -> HmacSha256 {
-    let mut block = [0u8; HMAC_BLOCK];
-    if secret.len() > HMAC_BLOCK {
-        let hashed = Sha256::digest(secret);
-        block[..hashed.len()].copy_from_slice(&hashed);
-    } else {
-        block[..secret.len()].copy_from_slice(secret);
-    }
-    <HmacSha256 as KeyInit>::new(&block.into())
-}
-
 /// What a key is stored and looked up by: `hex(SHA-256(key))`, 64 lowercase hex digits.
 ///
 /// A plain hash suffices: keys carry 160 random-looking bits, so there is nothing to
@@ -108,7 +94,7 @@ pub fn is_well_formed_key(candidate: &str) -> bool {
 /// entropy source is an error to report, not a panic inside a thread-local generator.
 pub(crate) fn new_salt() -> Result<String, OpaqueError> {
     let mut bytes = [0u8; SALT_BYTES];
-    OsRng.try_fill_bytes(&mut bytes).map_err(|err| OpaqueError::Entropy(err.to_string()))?;
+    OsRng.try_fill_bytes(&mut bytes).map_err(OpaqueError::Entropy)?;
     Ok(hex::encode(bytes))
 }
 
@@ -133,7 +119,7 @@ mod tests {
 
     #[test]
     fn keys_have_drf_shape() {
-        let key = KeyDeriver::new(b"secret").derive("00112233445566778899aabbccddeeff");
+        let key = KeyDeriver::new(b"secret").expect("deriver").derive("00112233445566778899aabbccddeeff");
         assert_eq!(key.len(), KEY_LENGTH);
         assert!(is_well_formed_key(&key), "{key}");
     }
@@ -141,40 +127,22 @@ mod tests {
     #[test]
     fn derivation_is_stable_for_same_secret_and_salt() {
         let salt = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
-        let a = KeyDeriver::new(b"the same secret");
-        let b = KeyDeriver::new(b"the same secret");
+        let a = KeyDeriver::new(b"the same secret").expect("deriver");
+        let b = KeyDeriver::new(b"the same secret").expect("deriver");
         assert_eq!(a.derive(salt), a.derive(salt));
         assert_eq!(a.derive(salt), b.derive(salt));
         assert_ne!(a.derive(salt), a.derive("another salt"));
-        assert_ne!(a.derive(salt), KeyDeriver::new(b"another secret").derive(salt));
+        assert_ne!(a.derive(salt), KeyDeriver::new(b"another secret").expect("deriver").derive(salt));
     }
 
     #[test]
     fn derivation_is_the_documented_hmac() {
-        // Short, block-sized and longer-than-block secrets: the RFC 2104 preparation in
-        // keyed_mac must agree with hmac's own for all three.
+        // Short, block-sized and longer-than-block secrets (RFC 2104 pads, keeps or hashes them).
         let salt = "abcdef0123456789abcdef0123456789";
-        for secret in [b"k".to_vec(), vec![7u8; HMAC_BLOCK], vec![9u8; 131]] {
+        for secret in [b"k".to_vec(), vec![7u8; 64], vec![9u8; 131]] {
             let expected = reference_hmac(&secret, &[KEY_CONTEXT, salt.as_bytes()]);
-            assert_eq!(KeyDeriver::new(&secret).derive(salt), hex::encode(&expected[..20]));
+            assert_eq!(KeyDeriver::new(&secret).expect("deriver").derive(salt), hex::encode(&expected[..20]));
         }
-    }
-
-    #[test]
-    fn keyed_mac_matches_rfc_4231() {
-        // RFC 4231 test case 1 (short key) and 6 (131-byte key, hashed first).
-        let mut mac = keyed_mac(&[0x0b; 20]);
-        mac.update(b"Hi There");
-        assert_eq!(
-            hex::encode(mac.finalize().into_bytes()),
-            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
-        );
-        let mut mac = keyed_mac(&[0xaa; 131]);
-        mac.update(b"Test Using Larger Than Block-Size Key - Hash Key First");
-        assert_eq!(
-            hex::encode(mac.finalize().into_bytes()),
-            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
-        );
     }
 
     #[test]
@@ -193,11 +161,11 @@ mod tests {
 
     #[test]
     fn resalt_is_deterministic_and_new() {
-        let deriver = KeyDeriver::new(b"secret");
+        let deriver = KeyDeriver::new(b"secret").expect("deriver");
         let stale = "00000000000000000000000000000000";
         assert_eq!(deriver.resalt(stale), deriver.resalt(stale));
         assert_ne!(deriver.resalt(stale), stale);
-        assert_ne!(deriver.resalt(stale), KeyDeriver::new(b"other").resalt(stale));
+        assert_ne!(deriver.resalt(stale), KeyDeriver::new(b"other").expect("deriver").resalt(stale));
         assert_eq!(deriver.resalt(stale).len(), SALT_BYTES * 2);
     }
 
@@ -222,7 +190,7 @@ mod tests {
 
     #[test]
     fn debug_hides_the_secret() {
-        let shown = format!("{:?}", KeyDeriver::new(b"hunter2-super-secret"));
+        let shown = format!("{:?}", KeyDeriver::new(b"hunter2-super-secret").expect("deriver"));
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("redacted"));
     }

@@ -40,7 +40,7 @@ impl KeyDirectory for StoreKeyDirectory {
             self.keys
                 .user_for_digest(&digest)
                 .map(|user| user.as_ref().map(UserState::from))
-                .map_err(|err| DirectoryError(err.to_string()))
+                .map_err(DirectoryError::new)
         })
     }
 }
@@ -54,7 +54,7 @@ mod tests {
     #[test]
     fn finds_current_keys_only() {
         let (store, ids) = store_with_users(&[("alice", true)]);
-        let keys = Arc::new(OpaqueKeys::new(KeyDeriver::new(b"secret"), store));
+        let keys = Arc::new(OpaqueKeys::new(KeyDeriver::new(b"secret").expect("deriver"), store));
         let key = keys.key_for_user(ids[0]).expect("key");
         let directory = StoreKeyDirectory::new(keys.clone());
         let found = pollster::block_on(directory.user_for_digest(&key_digest(&key))).expect("lookup");
@@ -65,9 +65,10 @@ mod tests {
 
     #[test]
     fn store_failures_are_directory_errors() {
-        let keys = Arc::new(OpaqueKeys::new(KeyDeriver::new(b"secret"), Arc::new(FailingStore)));
+        let keys = Arc::new(OpaqueKeys::new(KeyDeriver::new(b"secret").expect("deriver"), Arc::new(FailingStore)));
         let directory = StoreKeyDirectory::new(keys);
         let err = pollster::block_on(directory.user_for_digest(&key_digest("x"))).expect_err("unavailable");
-        assert!(err.0.contains("unavailable"), "{err}");
+        let chain = latchkey_domain::error_chain(&err);
+        assert!(chain.contains("database unavailable"), "{chain}");
     }
 }

@@ -10,6 +10,9 @@ pub enum OpaqueError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The operating system's random generator could not produce a salt.
-    #[error("no randomness for a key salt: {0}")]
-    Entropy(String),
+    #[error("no randomness for a key salt")]
+    Entropy(#[source] rand::rand_core::OsError),
+    /// The MAC refused the secret (HMAC accepts any length, so this is not expected).
+    #[error("the opaque-key secret cannot key HMAC-SHA256")]
+    Secret(#[source] hmac::digest::InvalidLength),
 }

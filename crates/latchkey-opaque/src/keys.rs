@@ -127,7 +127,7 @@ impl UserCreated for ProvisionOnCreate {
             // Built directly rather than through `From<StoreError>`, which would report a
             // conflict as a taken username.
             Err(OpaqueError::Store(err)) => Err(AccountError::Store(err)),
-            Err(other) => Err(AccountError::Store(latchkey_domain::StoreError::Other(other.to_string()))),
+            Err(other) => Err(AccountError::Hook(Box::new(other))),
         }
     }
 }
@@ -137,10 +137,11 @@ mod tests {
     use super::*;
     use crate::testing::{FailingStore, store_with_users};
     use latchkey_domain::memory::MemoryStore;
-    use latchkey_domain::{Accounts, PasswordHasher, StoreError, UserStore};
+    use latchkey_domain::{Accounts, StoreError, UserStore};
+    use latchkey_password::BcryptSha256;
 
     fn keys(store: &Arc<MemoryStore>, secret: &[u8]) -> OpaqueKeys {
-        OpaqueKeys::new(KeyDeriver::new(secret), store.clone())
+        OpaqueKeys::new(KeyDeriver::new(secret).expect("deriver"), store.clone())
     }
 
     #[test]
@@ -258,7 +259,7 @@ mod tests {
 
     #[test]
     fn store_failures_propagate() {
-        let keys = OpaqueKeys::new(KeyDeriver::new(b"secret"), Arc::new(FailingStore));
+        let keys = OpaqueKeys::new(KeyDeriver::new(b"secret").expect("deriver"), Arc::new(FailingStore));
         assert!(matches!(keys.key_for_user(UserId(1)), Err(OpaqueError::Store(StoreError::Unavailable(_)))));
         assert!(matches!(keys.authenticate_key(&"0".repeat(40)), Err(OpaqueError::Store(_))));
         // A malformed key needs no store at all.
@@ -281,7 +282,7 @@ mod tests {
     fn provision_on_create_is_the_post_save_recipe() {
         let store = Arc::new(MemoryStore::new());
         let keys = Arc::new(keys(&store, b"secret"));
-        let accounts = Accounts::new(store.clone(), Arc::new(PasswordHasher::new(4).expect("cost")))
+        let accounts = Accounts::new(store.clone(), Arc::new(BcryptSha256::new(4).expect("cost")))
             .with_hook(Arc::new(ProvisionOnCreate(keys.clone())));
         let user = accounts.create_user("dave", "dave@example.com", "pw-12345", Default::default()).expect("user");
         let records = store.key_records();
@@ -294,7 +295,10 @@ mod tests {
 
     #[test]
     fn provision_on_create_reports_store_errors_as_they_are() {
-        let hook = ProvisionOnCreate(Arc::new(OpaqueKeys::new(KeyDeriver::new(b"s"), Arc::new(FailingStore))));
+        let hook = ProvisionOnCreate(Arc::new(OpaqueKeys::new(
+            KeyDeriver::new(b"s").expect("deriver"),
+            Arc::new(FailingStore),
+        )));
         let (store, ids) = store_with_users(&[("alice", true)]);
         let user = store.find_user_by_id(ids[0]).expect("find").expect("user");
         assert!(matches!(hook.user_created(&user), Err(AccountError::Store(StoreError::Unavailable(_)))));

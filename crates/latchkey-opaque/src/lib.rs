@@ -31,14 +31,15 @@
 //!
 //! ```
 //! use latchkey_domain::memory::MemoryStore;
-//! use latchkey_domain::{Accounts, PasswordHasher};
+//! use latchkey_domain::Accounts;
+//! use latchkey_password::BcryptSha256;
 //! use latchkey_engine::{AuthScheme, AuthorizationHeader, SchemeError};
 //! use latchkey_opaque::{KeyDeriver, OpaqueKeys, ProvisionOnCreate, StoreKeyDirectory, TokenScheme};
 //! use std::sync::Arc;
 //!
 //! let store = Arc::new(MemoryStore::new());
-//! let keys = Arc::new(OpaqueKeys::new(KeyDeriver::new(b"a long random server secret"), store.clone()));
-//! let accounts = Accounts::new(store.clone(), Arc::new(PasswordHasher::new(4)?))
+//! let keys = Arc::new(OpaqueKeys::new(KeyDeriver::new(b"a long random server secret")?, store.clone()));
+//! let accounts = Accounts::new(store.clone(), Arc::new(BcryptSha256::new(4)?))
 //!     .with_hook(Arc::new(ProvisionOnCreate(keys.clone())));
 //!
 //! // Creating the user provisions a key; every login returns that same key.
@@ -114,7 +115,7 @@ mod testing {
     pub struct FailingStore;
 
     fn down() -> StoreError {
-        StoreError::Unavailable("database unavailable".into())
+        StoreError::unavailable("database unavailable")
     }
 
     impl OpaqueKeyStore for FailingStore {

@@ -83,7 +83,7 @@ mod tests {
 
     fn fixture() -> Fixture {
         let (store, ids) = store_with_users(&[("alice", true), ("carol", false)]);
-        let keys = Arc::new(OpaqueKeys::new(KeyDeriver::new(b"secret"), store.clone()));
+        let keys = Arc::new(OpaqueKeys::new(KeyDeriver::new(b"secret").expect("deriver"), store.clone()));
         let scheme = TokenScheme::new(Arc::new(StoreKeyDirectory::new(keys.clone())));
         Fixture { scheme, keys, store, ids }
     }
@@ -186,7 +186,7 @@ mod tests {
         assert_eq!(rejected(run(&f.scheme, format!("Token {old}").as_bytes())), "Invalid token.");
         assert!(run(&f.scheme, format!("Token {new}").as_bytes()).is_ok());
 
-        let rotated = Arc::new(OpaqueKeys::new(KeyDeriver::new(b"rotated"), f.store.clone()));
+        let rotated = Arc::new(OpaqueKeys::new(KeyDeriver::new(b"rotated").expect("deriver"), f.store.clone()));
         let scheme = TokenScheme::new(Arc::new(StoreKeyDirectory::new(rotated)));
         assert_eq!(rejected(run(&scheme, format!("Token {new}").as_bytes())), "Invalid token.");
     }
@@ -200,7 +200,7 @@ mod tests {
     impl KeyDirectory for Recording {
         fn user_for_digest(&self, _: &str) -> BoxFuture<'_, Result<Option<UserState>, DirectoryError>> {
             self.calls.fetch_add(1, Ordering::SeqCst);
-            let answer = self.answer.clone().map_err(DirectoryError);
+            let answer = self.answer.clone().map_err(DirectoryError::new);
             Box::pin(async move { answer })
         }
     }
@@ -224,7 +224,9 @@ mod tests {
         let scheme = TokenScheme::new(directory);
         let raw = format!("Token {}", "0".repeat(40));
         match run(&scheme, raw.as_bytes()) {
-            Err(SchemeError::Unavailable(message)) => assert!(message.contains("db down")),
+            Err(SchemeError::Unavailable(cause)) => {
+                assert!(latchkey_domain::error_chain(cause.as_ref()).contains("db down"))
+            }
             other => panic!("expected Unavailable, got {other:?}"),
         }
     }

@@ -7,9 +7,10 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-use jsonwebtoken::Algorithm;
+use latchkey_jwt::Algorithm;
 /// The URL with any password replaced (in the user info or a `password=` parameter).
 pub use latchkey_store::redact_url;
+use secrecy::{ExposeSecret, SecretString};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://latchkey.sqlite3";
 const MIN_PRODUCTION_KEY_BYTES: usize = 32;
@@ -24,7 +25,7 @@ pub enum Environment {
 #[derive(Clone)]
 pub enum SigningKey {
     /// An HMAC secret given in the environment.
-    Secret(String),
+    Secret(SecretString),
     /// No key configured (development only): one is generated and kept in this file.
     Generated(PathBuf),
     /// PEM files for an asymmetric algorithm.
@@ -47,27 +48,28 @@ impl fmt::Debug for SigningKey {
 pub struct JwtConfig {
     pub algorithm: Algorithm,
     pub signing_key: SigningKey,
-    pub access_lifetime_secs: i64,
-    pub refresh_lifetime_secs: i64,
+    pub access_lifetime: Duration,
+    pub refresh_lifetime: Duration,
     pub rotate_refresh_tokens: bool,
     pub blacklist_after_rotation: bool,
     pub audience: Option<String>,
     pub issuer: Option<String>,
-    pub leeway_secs: u64,
+    pub leeway: Duration,
 }
 
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub environment: Environment,
     pub bind: String,
-    pub database_url: String,
+    /// May hold a password: exposed only to connect, logged only through [`redact_url`].
+    pub database_url: SecretString,
     pub db_pool_size: u32,
     pub db_connect_timeout: Duration,
     pub run_migrations: bool,
     pub workers: usize,
     pub jwt: JwtConfig,
     /// Secret the opaque keys are derived from; defaults to the JWT HMAC secret.
-    pub secret_key: Option<String>,
+    pub secret_key: Option<SecretString>,
     pub auth_schemes: Vec<String>,
     pub bcrypt_cost: u32,
     pub hash_threads: usize,
@@ -147,12 +149,13 @@ impl Source {
         }
     }
 
-    fn positive(&self, name: &'static str, default: i64) -> Result<i64, ConfigError> {
+    /// A positive whole number of seconds.
+    fn positive_secs(&self, name: &'static str, default: i64) -> Result<Duration, ConfigError> {
         let value: i64 = self.parse(name, default)?;
-        if value <= 0 {
-            return Err(ConfigError { variable: name, value: value.to_string(), reason: "must be positive".into() });
+        match u64::try_from(value) {
+            Ok(secs) if secs > 0 => Ok(Duration::from_secs(secs)),
+            _ => Err(ConfigError { variable: name, value: value.to_string(), reason: "must be positive".into() }),
         }
-        Ok(value)
     }
 }
 
@@ -211,7 +214,7 @@ impl Settings {
                             reason: format!("must be at least {MIN_PRODUCTION_KEY_BYTES} bytes in production"),
                         });
                     }
-                    SigningKey::Secret(key.to_owned())
+                    SigningKey::Secret(SecretString::from(key.to_owned()))
                 }
                 None if environment == Environment::Production => {
                     return Err(ConfigError {
@@ -238,13 +241,13 @@ impl Settings {
         let jwt = JwtConfig {
             algorithm,
             signing_key,
-            access_lifetime_secs: src.positive("LATCHKEY_ACCESS_TOKEN_LIFETIME", 300)?,
-            refresh_lifetime_secs: src.positive("LATCHKEY_REFRESH_TOKEN_LIFETIME", 86_400)?,
+            access_lifetime: src.positive_secs("LATCHKEY_ACCESS_TOKEN_LIFETIME", 300)?,
+            refresh_lifetime: src.positive_secs("LATCHKEY_REFRESH_TOKEN_LIFETIME", 86_400)?,
             rotate_refresh_tokens: src.flag("LATCHKEY_ROTATE_REFRESH_TOKENS", false)?,
             blacklist_after_rotation: src.flag("LATCHKEY_BLACKLIST_AFTER_ROTATION", false)?,
             audience: src.raw("LATCHKEY_JWT_AUDIENCE").map(|s| s.trim().to_owned()),
             issuer: src.raw("LATCHKEY_JWT_ISSUER").map(|s| s.trim().to_owned()),
-            leeway_secs: src.parse("LATCHKEY_JWT_LEEWAY", 0)?,
+            leeway: Duration::from_secs(src.parse("LATCHKEY_JWT_LEEWAY", 0)?),
         };
 
         let auth_schemes: Vec<String> = src
@@ -273,9 +276,9 @@ impl Settings {
         }
         // The opaque keys are derived from this secret: a weak one lets a database dump be
         // brute-forced offline, so production holds it to the signing key's standard.
-        let secret_key = src.raw("LATCHKEY_SECRET_KEY").map(str::to_owned);
+        let secret_key = src.raw("LATCHKEY_SECRET_KEY").map(|key| SecretString::from(key.to_owned()));
         if environment == Environment::Production
-            && secret_key.as_ref().is_some_and(|k| k.len() < MIN_PRODUCTION_KEY_BYTES)
+            && secret_key.as_ref().is_some_and(|k| k.expose_secret().len() < MIN_PRODUCTION_KEY_BYTES)
         {
             return Err(ConfigError {
                 variable: "LATCHKEY_SECRET_KEY",
@@ -303,7 +306,7 @@ impl Settings {
         Ok(Settings {
             environment,
             bind,
-            database_url,
+            database_url: SecretString::from(database_url),
             db_pool_size,
             db_connect_timeout: Duration::from_secs(db_connect_timeout),
             run_migrations: src.flag("LATCHKEY_RUN_MIGRATIONS", true)?,
@@ -321,22 +324,11 @@ impl Settings {
     }
 }
 
+/// jsonwebtoken's names, case-insensitively (`hs256` works, as it always has here).
 fn parse_algorithm(name: &str) -> Option<Algorithm> {
-    Some(match name.to_ascii_uppercase().as_str() {
-        "HS256" => Algorithm::HS256,
-        "HS384" => Algorithm::HS384,
-        "HS512" => Algorithm::HS512,
-        "RS256" => Algorithm::RS256,
-        "RS384" => Algorithm::RS384,
-        "RS512" => Algorithm::RS512,
-        "PS256" => Algorithm::PS256,
-        "PS384" => Algorithm::PS384,
-        "PS512" => Algorithm::PS512,
-        "ES256" => Algorithm::ES256,
-        "ES384" => Algorithm::ES384,
-        "EDDSA" => Algorithm::EdDSA,
-        _ => return None,
-    })
+    let upper = name.to_ascii_uppercase();
+    let canonical = if upper == "EDDSA" { "EdDSA" } else { upper.as_str() };
+    canonical.parse().ok()
 }
 
 /// The file a generated development key is kept in: beside the SQLite database, so tokens
@@ -365,9 +357,9 @@ mod tests {
     fn defaults_need_nothing() {
         let s = settings(&[]).expect("defaults");
         assert_eq!(s.bind, "127.0.0.1:8000");
-        assert_eq!(s.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(s.database_url.expose_secret(), DEFAULT_DATABASE_URL);
         assert_eq!(s.auth_schemes, ["jwt", "token"]);
-        assert_eq!(s.jwt.access_lifetime_secs, 300);
+        assert_eq!(s.jwt.access_lifetime, Duration::from_secs(300));
         assert_eq!(s.bcrypt_cost, 12);
         assert!(matches!(s.jwt.signing_key, SigningKey::Generated(ref p) if p.ends_with("latchkey.sqlite3.key")));
     }
@@ -399,6 +391,31 @@ mod tests {
         .expect_err("weak secret");
         assert_eq!(err.variable, "LATCHKEY_SECRET_KEY");
         assert!(!err.to_string().contains("weak"));
+    }
+
+    #[test]
+    fn algorithms_by_name_in_any_case() {
+        for (name, algorithm) in [("HS256", Algorithm::HS256), ("hs512", Algorithm::HS512), ("eddsa", Algorithm::EdDSA)]
+        {
+            assert_eq!(parse_algorithm(name), Some(algorithm), "{name}");
+        }
+        assert_eq!(parse_algorithm("none"), None);
+        let err = settings(&[("LATCHKEY_JWT_ALGORITHM", "none")]).expect_err("unknown");
+        assert_eq!(err.variable, "LATCHKEY_JWT_ALGORITHM");
+    }
+
+    #[test]
+    fn secrets_stay_out_of_debug_output() {
+        let s = settings(&[
+            ("LATCHKEY_SIGNING_KEY", "signing-secret-value"),
+            ("LATCHKEY_SECRET_KEY", "opaque-secret-value"),
+            ("DATABASE_URL", "postgres://u:db-password@h/db"),
+        ])
+        .expect("settings");
+        let shown = format!("{s:?}");
+        for secret in ["signing-secret-value", "opaque-secret-value", "db-password"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
     }
 
     #[test]

@@ -20,12 +20,12 @@ type Job = Box<dyn FnOnce() + Send + 'static>;
 const HASHING_NICENESS: i32 = 10;
 
 #[derive(Clone)]
-pub struct HashingPool {
+pub(crate) struct HashingPool {
     sender: mpsc::SyncSender<Job>,
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum HashingError {
+pub(crate) enum HashingError {
     #[error("the password-hashing queue is full")]
     Busy,
     #[error("the password-hashing pool has shut down")]
@@ -81,6 +81,16 @@ impl HashingPool {
             Ok(Ok(result)) => Ok(result),
             Ok(Err(_)) => Err(HashingError::Panicked),
             Err(_) => Err(HashingError::Closed),
+        }
+    }
+}
+
+/// A full queue is an overload (503, try again); the rest are failures of the server (500).
+impl From<HashingError> for latchkey_actix::ApiError {
+    fn from(err: HashingError) -> Self {
+        match err {
+            HashingError::Busy => latchkey_actix::ApiError::unavailable(err),
+            other => latchkey_actix::ApiError::internal(other),
         }
     }
 }

@@ -1,17 +1,18 @@
 //! The Latchkey server: DRF + simplejwt's HTTP API on actix-web, wired from configuration.
 //!
-//! [`startup::Application`] builds everything from [`config::Settings`]; `main` and the
-//! end-to-end tests use the same path, the tests on port 0.
+//! [`startup::Application`] builds everything from [`config::Settings`]; `main`, the
+//! end-to-end tests and the commands of `xtask` use the same path, the tests on port 0.
+//! The server is configuration, start-up wiring and routes; the reusable parts are crates of
+//! their own (`latchkey-actix` for the middleware, extractors and error responses,
+//! `latchkey-drf` for request bodies, `latchkey-jwt` and `latchkey-opaque` for the schemes).
+//!
+//! Public: what the binary, `xtask` and the tests use ([`config`], [`startup`], [`telemetry`],
+//! and [`products`], whose repository `xtask seed` fills). Everything else is private.
 
-pub mod auth;
 pub mod config;
-pub mod decimal;
-pub mod error;
-pub mod hashing;
-pub mod lookup;
-pub mod render;
-pub mod request;
-pub mod routes;
-pub mod services;
+mod hashing;
+pub mod products;
+mod routes;
+mod services;
 pub mod startup;
 pub mod telemetry;

@@ -1,6 +1,8 @@
+use latchkey_domain::error_chain;
 use latchkey_server::config::{Settings, redact_url};
 use latchkey_server::startup::Application;
 use latchkey_server::telemetry;
+use secrecy::ExposeSecret;
 use std::process::ExitCode;
 
 #[actix_web::main]
@@ -16,7 +18,7 @@ async fn main() -> ExitCode {
     let app = match Application::build(&settings) {
         Ok(app) => app,
         Err(err) => {
-            eprintln!("latchkey: cannot start: {err}");
+            eprintln!("latchkey: cannot start: {}", error_chain(&err));
             return ExitCode::FAILURE;
         }
     };
@@ -24,7 +26,7 @@ async fn main() -> ExitCode {
         "listening on {} (port {}), database {}, schemes {}",
         settings.bind,
         app.port(),
-        redact_url(&settings.database_url),
+        redact_url(settings.database_url.expose_secret()),
         settings.auth_schemes.join(",")
     );
     match app.run_until_stopped().await {

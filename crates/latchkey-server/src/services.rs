@@ -1,21 +1,21 @@
 //! The shared state handlers use, built once at start-up.
 
-use crate::error::ApiError;
 use crate::hashing::HashingPool;
+use crate::products::Products;
 use actix_web::web;
+use latchkey_actix::ApiError;
 use latchkey_domain::{Accounts, User, UserStore};
 use latchkey_jwt::JwtService;
 use latchkey_opaque::OpaqueKeys;
-use latchkey_store::Database;
 use std::sync::Arc;
 
 #[derive(Clone)]
-pub struct Services {
-    pub database: Database,
+pub(crate) struct Services {
     pub accounts: Accounts,
     pub jwt: Arc<JwtService>,
     pub opaque: Arc<OpaqueKeys>,
     pub hashing: HashingPool,
+    pub products: Products,
 }
 
 impl Services {

@@ -1,12 +1,9 @@
 //! Builds the whole server from [`Settings`]: storage, schemes, caches, pools and routes.
 //! `main` and the end-to-end tests share this path; tests bind port 0.
 
-use crate::auth;
 use crate::config::{Settings, SigningKey};
-use crate::error::ApiError;
 use crate::hashing::HashingPool;
-use crate::lookup::{AuthCaches, AuthLookup, InvalidatingStore};
-use crate::request::BodyLimit;
+use crate::products::Products;
 use crate::routes;
 use crate::services::Services;
 use crate::telemetry;
@@ -16,70 +13,100 @@ use actix_web::http::header;
 use actix_web::middleware::{DefaultHeaders, Next, from_fn};
 use actix_web::{App, HttpServer, web};
 use futures_util::FutureExt;
-use latchkey_domain::{Accounts, OpaqueKeyStore, PasswordHasher, UserStore};
+use latchkey_actix::{ApiError, AuthCaches, AuthLookup, BodyLimit, InvalidatingStore};
+use latchkey_domain::{Accounts, BoxError, OpaqueKeyStore, PasswordHasher, UserStore};
 use latchkey_engine::{SchemeChain, SchemeRegistry};
-use latchkey_jwt::{JwtScheme, JwtService, JwtSettings};
-use latchkey_opaque::{KeyDeriver, OpaqueKeys, ProvisionOnCreate, TokenScheme};
-use latchkey_store::{Database, PoolOptions};
+use latchkey_jwt::{JwtScheme, JwtService, JwtSettings, JwtTokens};
+use latchkey_opaque::{KeyDeriver, OpaqueError, OpaqueKeys, ProvisionOnCreate, TokenScheme};
+use latchkey_password::BcryptSha256;
+use latchkey_store::{ConnectError, Database, PoolOptions};
+use secrecy::{ExposeSecret, SecretSlice};
 use std::net::TcpListener;
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::Arc;
 
+/// Why the server (or a command) could not start. Each variant keeps its cause; print it
+/// with [`latchkey_domain::error_chain`] to see the whole chain.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
-    #[error("{0}")]
+    #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
-    #[error("database: {0}")]
-    Database(String),
-    #[error("signing key: {0}")]
-    Key(String),
-    #[error("invalid LATCHKEY_AUTH_SCHEMES: {0}")]
+    #[error("database")]
+    Connect(#[from] ConnectError),
+    #[error("database")]
+    Database(#[from] latchkey_domain::StoreError),
+    #[error("signing key {path}")]
+    KeyFile {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("signing key")]
+    Key(#[source] BoxError),
+    #[error("LATCHKEY_SECRET_KEY is required when the JWT algorithm is asymmetric")]
+    MissingSecretKey,
+    #[error("password hasher")]
+    Hasher(#[from] latchkey_domain::PasswordError),
+    #[error("invalid LATCHKEY_AUTH_SCHEMES")]
     Schemes(#[from] latchkey_engine::UnknownScheme),
-    #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: String, source: std::io::Error },
-    #[error("{0}")]
+    #[error("cannot listen on {addr}")]
+    Bind {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
     Io(#[from] std::io::Error),
+}
+
+impl From<OpaqueError> for StartupError {
+    fn from(err: OpaqueError) -> Self {
+        StartupError::Key(Box::new(err))
+    }
 }
 
 /// The keys the server signs and derives with.
 pub struct Keys {
     pub jwt: JwtSettings,
-    pub opaque_secret: Vec<u8>,
+    pub opaque_secret: SecretSlice<u8>,
 }
 
 /// Connects to the database (and migrates it unless told not to).
 pub fn connect(settings: &Settings) -> Result<Database, StartupError> {
-    let database =
-        Database::connect(&settings.database_url, PoolOptions::new(settings.db_pool_size, settings.db_connect_timeout))
-            .map_err(|e| StartupError::Database(e.to_string()))?;
+    let options = PoolOptions::new(settings.db_pool_size, settings.db_connect_timeout);
+    let database = Database::connect(settings.database_url.expose_secret(), options)?;
     if settings.run_migrations {
         // The store logs each migration it applies.
-        database.run_migrations().map_err(|e| StartupError::Database(e.to_string()))?;
+        database.run_migrations()?;
     }
     Ok(database)
 }
 
 pub fn keys(settings: &Settings) -> Result<Keys, StartupError> {
     let cfg = &settings.jwt;
+    let key_error = |err: latchkey_jwt::KeyError| StartupError::Key(Box::new(err));
     let (jwt, default_secret) = match &cfg.signing_key {
         SigningKey::Secret(secret) => {
-            (JwtSettings::hmac(cfg.algorithm, secret.as_bytes()), Some(secret.clone().into_bytes()))
+            let secret = secret.expose_secret().as_bytes();
+            (JwtSettings::hmac(cfg.algorithm, secret).map_err(key_error)?, Some(SecretSlice::from(secret.to_vec())))
         }
         SigningKey::Generated(path) => {
             let secret = generated_secret(path)?;
-            (JwtSettings::hmac(cfg.algorithm, secret.as_bytes()), Some(secret.into_bytes()))
+            let secret = secret.expose_secret();
+            (JwtSettings::hmac(cfg.algorithm, secret).map_err(key_error)?, Some(SecretSlice::from(secret.to_vec())))
         }
         SigningKey::Pem { private_key, public_key } => {
-            let read = |p: &Path| std::fs::read(p).map_err(|e| StartupError::Key(format!("{}: {e}", p.display())));
-            (JwtSettings::from_pem(cfg.algorithm, &read(private_key)?, &read(public_key)?), None)
+            let read = |path: &Path| {
+                std::fs::read(path).map_err(|source| StartupError::KeyFile { path: path.display().to_string(), source })
+            };
+            (JwtSettings::from_pem(cfg.algorithm, &read(private_key)?, &read(public_key)?).map_err(key_error)?, None)
         }
     };
     let mut jwt = jwt
-        .map_err(|e| StartupError::Key(e.to_string()))?
-        .with_lifetimes(cfg.access_lifetime_secs, cfg.refresh_lifetime_secs)
+        .with_lifetimes(cfg.access_lifetime, cfg.refresh_lifetime)
         .with_rotation(cfg.rotate_refresh_tokens, cfg.blacklist_after_rotation)
-        .with_leeway(cfg.leeway_secs);
+        .with_leeway(cfg.leeway);
     if let Some(audience) = &cfg.audience {
         jwt = jwt.with_audience(audience.clone());
     }
@@ -87,32 +114,29 @@ pub fn keys(settings: &Settings) -> Result<Keys, StartupError> {
         jwt = jwt.with_issuer(issuer.clone());
     }
     let opaque_secret = match (&settings.secret_key, default_secret) {
-        (Some(secret), _) => secret.clone().into_bytes(),
+        (Some(secret), _) => SecretSlice::from(secret.expose_secret().as_bytes().to_vec()),
         (None, Some(secret)) => secret,
-        (None, None) => {
-            return Err(StartupError::Key(
-                "LATCHKEY_SECRET_KEY is required when the JWT algorithm is asymmetric".into(),
-            ));
-        }
+        (None, None) => return Err(StartupError::MissingSecretKey),
     };
     Ok(Keys { jwt, opaque_secret })
 }
 
 /// A development key kept in a file, so that tokens survive a restart.
-fn generated_secret(path: &Path) -> Result<String, StartupError> {
+fn generated_secret(path: &Path) -> Result<SecretSlice<u8>, StartupError> {
     if let Ok(existing) = std::fs::read_to_string(path) {
-        let existing = existing.trim().to_owned();
+        let existing = existing.trim();
         if !existing.is_empty() {
-            return Ok(existing);
+            return Ok(SecretSlice::from(existing.as_bytes().to_vec()));
         }
     }
     let secret = hex::encode(rand::random::<[u8; 32]>());
-    write_private(path, &secret).map_err(|e| StartupError::Key(format!("{}: {e}", path.display())))?;
+    write_private(path, &secret)
+        .map_err(|source| StartupError::KeyFile { path: path.display().to_string(), source })?;
     log::warn!(
         "LATCHKEY_SIGNING_KEY is not set: generated a development key in {} (set LATCHKEY_SIGNING_KEY in production)",
         path.display()
     );
-    Ok(secret)
+    Ok(SecretSlice::from(secret.into_bytes()))
 }
 
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
@@ -125,30 +149,39 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
 }
 
 /// The account service with every "user created" hook, as the server and xtask use it.
-pub fn accounts(users: Arc<dyn UserStore>, hasher: Arc<PasswordHasher>, opaque: Arc<OpaqueKeys>) -> Accounts {
+pub fn accounts(users: Arc<dyn UserStore>, hasher: Arc<dyn PasswordHasher>, opaque: Arc<OpaqueKeys>) -> Accounts {
     Accounts::new(users, hasher).with_hook(Arc::new(ProvisionOnCreate(opaque)))
 }
 
-pub fn opaque_keys(store: Arc<dyn OpaqueKeyStore>, secret: &[u8]) -> Arc<OpaqueKeys> {
-    Arc::new(OpaqueKeys::new(KeyDeriver::new(secret), store))
+/// The password hasher new and changed passwords are hashed with.
+pub fn password_hasher(settings: &Settings) -> Result<Arc<dyn PasswordHasher>, StartupError> {
+    Ok(Arc::new(BcryptSha256::new(settings.bcrypt_cost)?))
 }
 
-pub fn services(settings: &Settings, database: Database, keys: Keys) -> Result<(Services, SchemeChain), StartupError> {
-    let hasher = Arc::new(PasswordHasher::new(settings.bcrypt_cost).map_err(|e| StartupError::Key(e.to_string()))?);
+pub fn opaque_keys(store: Arc<dyn OpaqueKeyStore>, secret: &SecretSlice<u8>) -> Result<Arc<OpaqueKeys>, StartupError> {
+    Ok(Arc::new(OpaqueKeys::new(KeyDeriver::new(secret.expose_secret())?, store)))
+}
+
+fn services(settings: &Settings, database: Database, keys: Keys) -> Result<(Services, SchemeChain), StartupError> {
+    let hasher = password_hasher(settings)?;
     // Reads and writes of users and keys go through the invalidating store, so the caches
     // authentication serves from never outlive a change made by this process.
     let caches = Arc::new(AuthCaches::new(settings.auth_cache_ttl));
     let store = Arc::new(InvalidatingStore::new(database.clone(), Arc::clone(&caches)));
-    let opaque = opaque_keys(store.clone(), &keys.opaque_secret);
+    let opaque = opaque_keys(store.clone(), &keys.opaque_secret)?;
     let accounts = accounts(store.clone(), hasher, Arc::clone(&opaque));
     let lookup = Arc::new(AuthLookup::new(store.clone(), Arc::clone(&opaque), caches));
-    let jwt = Arc::new(JwtService::new(keys.jwt, store));
+    // One verifier: the scheme checks access tokens with it, statelessly; the service adds
+    // the refresh-token store for what needs it.
+    let tokens = Arc::new(JwtTokens::new(keys.jwt));
+    let jwt = Arc::new(JwtService::new(Arc::clone(&tokens), store));
     let registry = SchemeRegistry::new()
-        .register(Arc::new(JwtScheme::new(Arc::clone(&jwt), lookup.clone())))
+        .register(Arc::new(JwtScheme::new(tokens, lookup.clone())))
         .register(Arc::new(TokenScheme::new(lookup.clone())));
     let chain = registry.chain(&settings.auth_schemes)?;
     let hashing = HashingPool::new(settings.hash_threads, settings.hash_queue)?;
-    Ok((Services { database, accounts, jwt, opaque, hashing }, chain))
+    let products = Products::new(database);
+    Ok((Services { accounts, jwt, opaque, hashing, products }, chain))
 }
 
 pub struct Application {
@@ -172,7 +205,7 @@ impl Application {
                 .app_data(services.clone())
                 .app_data(chain.clone())
                 .app_data(limit.clone())
-                .wrap(from_fn(auth::authenticate))
+                .wrap(from_fn(latchkey_actix::authenticate))
                 .wrap(security_headers())
                 .wrap(from_fn(catch_panics))
                 .wrap(telemetry::request_logger())
@@ -216,6 +249,6 @@ async fn catch_panics(
     let path = req.path().to_owned();
     match AssertUnwindSafe(next.call(req)).catch_unwind().await {
         Ok(response) => response,
-        Err(_) => Err(ApiError::Internal(format!("handler panicked on {path}")).into()),
+        Err(_) => Err(ApiError::internal(format!("handler panicked on {path}")).into()),
     }
 }

@@ -1,12 +1,12 @@
 //! [`Database`]: the pool, how it is opened, and the migrations run through it.
 
 use crate::connection::{AnyConnection, Backend, ConnectionManager, SqlitePragmas};
-use crate::error::{ConnectError, is_locked, map_diesel_error, map_pool_error, one_line, redact_url};
+use crate::error::{ConnectError, MigrationError, is_locked, map_diesel_error, map_pool_error, redact_url};
 use crate::migrations::{POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, name_for_version};
 use diesel::RunQueryDsl;
 use diesel::result::Error as DieselError;
 use diesel_migrations::MigrationHarness;
-use latchkey_domain::StoreError;
+use latchkey_domain::{BoxError, StoreError};
 use r2d2::{CustomizeConnection, ManageConnection, Pool};
 use std::fmt;
 use std::time::Duration;
@@ -93,13 +93,13 @@ impl Database {
             log::warn!("{redacted_url}: every pooled SQLite connection gets its own in-memory database");
         }
         let pragmas = SqlitePragmas { busy_timeout: options.sqlite_busy_timeout };
-        let failed = |reason: String| ConnectError::Connect { url: redacted_url.clone(), reason: one_line(&reason) };
+        let failed = |source: BoxError| ConnectError::Connect { url: redacted_url.clone(), source };
 
         // One connection first, outside the pool: r2d2's `build` retries a failing connect until
         // `connection_timeout` and keeps only the last message, so a refused connection would
         // take that long to report. This fails at once, in the driver's words.
-        let mut probe = manager.connect().map_err(|e| failed(e.to_string()))?;
-        pragmas.on_acquire(&mut probe).map_err(|e| failed(e.to_string()))?;
+        let mut probe = manager.connect().map_err(|e| failed(e.into()))?;
+        pragmas.on_acquire(&mut probe).map_err(|e| failed(e.into()))?;
         drop(probe);
 
         let pool = Pool::builder()
@@ -110,7 +110,7 @@ impl Database {
             .test_on_check_out(false)
             .connection_customizer(Box::new(pragmas))
             .build(manager)
-            .map_err(|e| failed(e.to_string()))?;
+            .map_err(|e| failed(e.into()))?;
         log::debug!("connected to {redacted_url} ({backend}, pool of {})", options.max_size);
         Ok(Database { pool, backend, redacted_url })
     }
@@ -157,7 +157,7 @@ impl Database {
                 applied
             }
         }
-        .map_err(|e| StoreError::Other(format!("migration failed: {e}")))?;
+        .map_err(|e| MigrationError::store_error("migration", e))?;
         let names: Vec<String> = applied.iter().map(|v| name_for_version(self.backend, v)).collect();
         for name in &names {
             log::info!("applied migration {name} to {}", self.redacted_url);
@@ -173,8 +173,18 @@ impl Database {
             Backend::Sqlite => conn.pending_migrations(SQLITE_MIGRATIONS),
             Backend::Postgres => conn.pending_migrations(POSTGRES_MIGRATIONS),
         }
-        .map_err(|e| StoreError::Other(format!("cannot read applied migrations: {e}")))?;
+        .map_err(|e| MigrationError::store_error("reading the applied migrations", e))?;
         Ok(pending.iter().map(|m| m.name().to_string()).collect())
+    }
+
+    /// Runs `body` in a write transaction ([`crate::write_transaction`]) on a pooled
+    /// connection, again (up to three attempts in all) when SQLite's lock was still held once
+    /// `busy_timeout` ran out. For repositories outside this crate.
+    pub fn write_retrying<T>(
+        &self,
+        mut body: impl FnMut(&mut AnyConnection) -> Result<T, DieselError>,
+    ) -> Result<T, StoreError> {
+        self.write(|conn| Ok(body(conn)?), |_| false).map_err(TxError::into_store)
     }
 
     /// Runs `body` in [`crate::write_transaction`], again (up to [`WRITE_ATTEMPTS`] in all)

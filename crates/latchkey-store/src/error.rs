@@ -2,7 +2,7 @@
 //! [`ConnectError`] for start-up. Neither carries a database password.
 
 use diesel::result::{DatabaseErrorInformation, DatabaseErrorKind, Error as DieselError};
-use latchkey_domain::StoreError;
+use latchkey_domain::{BoxError, StoreError};
 use thiserror::Error;
 
 /// Why [`crate::Database::connect`] failed. The URL in every message has its password replaced
@@ -13,9 +13,28 @@ pub enum ConnectError {
     UnsupportedUrl { url: String },
     #[error("invalid pool options for {url}: {reason}")]
     InvalidOptions { url: String, reason: String },
-    /// The driver's own message, such as PostgreSQL's "Connection refused".
-    #[error("cannot connect to {url}: {reason}")]
-    Connect { url: String, reason: String },
+    /// The driver's own error, such as PostgreSQL's "Connection refused", is the source.
+    #[error("cannot connect to {url}")]
+    Connect {
+        url: String,
+        #[source]
+        source: BoxError,
+    },
+}
+
+/// Applying or listing migrations failed; diesel_migrations' error is the source.
+#[derive(Debug, Error)]
+#[error("{action} failed")]
+pub struct MigrationError {
+    action: &'static str,
+    #[source]
+    source: BoxError,
+}
+
+impl MigrationError {
+    pub(crate) fn store_error(action: &'static str, source: BoxError) -> StoreError {
+        StoreError::other(MigrationError { action, source })
+    }
 }
 
 /// `url` with any password replaced by `***`: the one in the user-info part
@@ -66,12 +85,6 @@ fn redact_query(query: &str) -> String {
     format!("{first}{}", params.join("&"))
 }
 
-/// A driver message on one line: libpq ends lines with `\n\t` hints, which would otherwise
-/// split one log record over several.
-pub(crate) fn one_line(message: &str) -> String {
-    message.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 /// Maps a Diesel error to the domain's [`StoreError`]:
 ///
 /// - a unique violation is `Conflict` (naming the constraint, or the driver's message on
@@ -88,12 +101,11 @@ pub fn map_diesel_error(err: DieselError) -> StoreError {
             StoreError::Conflict(describe_constraint(info.as_ref()))
         }
         DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => StoreError::NotFound,
-        DieselError::DatabaseError(
-            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
-            info,
-        ) => StoreError::Unavailable(one_line(info.message())),
-        _ if is_locked(&err) => StoreError::Unavailable(format!("database is locked: {err}")),
-        _ => StoreError::Other(err.to_string()),
+        DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _) => {
+            StoreError::unavailable(err)
+        }
+        _ if is_locked(&err) => StoreError::unavailable(err),
+        _ => StoreError::other(err),
     }
 }
 
@@ -123,7 +135,7 @@ pub(crate) fn is_unique_violation(err: &DieselError) -> bool {
 
 /// A pool that could not hand out a connection in time: the database is down or saturated.
 pub(crate) fn map_pool_error(err: r2d2::Error) -> StoreError {
-    StoreError::Unavailable(one_line(&err.to_string()))
+    StoreError::unavailable(err)
 }
 
 #[cfg(test)]
@@ -150,13 +162,5 @@ mod tests {
         for url in ["postgres://user@host/db", "postgres://host/db", "sqlite:///tmp/x.db", "data/x.db", ""] {
             assert_eq!(redact_url(url), url);
         }
-    }
-
-    #[test]
-    fn driver_messages_fit_one_line() {
-        assert_eq!(
-            one_line("failed: Connection refused\n\tIs the server running?\n"),
-            "failed: Connection refused Is the server running?"
-        );
     }
 }

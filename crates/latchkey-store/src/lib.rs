@@ -18,7 +18,6 @@ mod database;
 mod error;
 mod keys;
 pub mod migrations;
-pub mod products;
 pub mod schema;
 pub mod scratch;
 mod tokens;
@@ -26,4 +25,4 @@ mod users;
 
 pub use connection::{AnyConnection, Backend, ConnectionManager, MultiBackend, write_transaction};
 pub use database::{Database, DbConn, PoolOptions};
-pub use error::{ConnectError, map_diesel_error, redact_url};
+pub use error::{ConnectError, MigrationError, map_diesel_error, redact_url};

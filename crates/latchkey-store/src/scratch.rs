@@ -33,7 +33,7 @@ impl ScratchDatabase {
         let name = format!("{prefix}_{}_{stamp}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
         admin(&server, &format!("CREATE DATABASE {name}"))?;
         let scratch = Database::connect(&format!("{server}/{name}"), options)
-            .map_err(|e| StoreError::Unavailable(e.to_string()))
+            .map_err(StoreError::unavailable)
             .and_then(|database| if migrate { database.run_migrations().map(|_| database) } else { Ok(database) });
         match scratch {
             Ok(database) => Ok(Self { server, name, database }),
@@ -61,7 +61,6 @@ impl Drop for ScratchDatabase {
 }
 
 fn admin(server: &str, sql: &str) -> Result<(), StoreError> {
-    let mut conn = PgConnection::establish(&format!("{server}/postgres"))
-        .map_err(|e| StoreError::Unavailable(format!("{}: {e}", crate::redact_url(server))))?;
+    let mut conn = PgConnection::establish(&format!("{server}/postgres")).map_err(StoreError::unavailable)?;
     diesel::sql_query(sql).execute(&mut conn).map(drop).map_err(map_diesel_error)
 }

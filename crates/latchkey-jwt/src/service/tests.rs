@@ -1,11 +1,14 @@
 use super::*;
 use crate::claims::UserIdClaim;
 use crate::test_support::{SECRET, add_user, craft, craft_with, int, keys, now, payload, payload_for, with, without};
+use chrono::NaiveDateTime;
 use jsonwebtoken::Algorithm;
-use latchkey_domain::StoreError;
 use latchkey_domain::memory::MemoryStore;
+use latchkey_domain::{OutstandingToken, StoreError, User};
 use serde_json::{Value, json};
+use std::fmt;
 use std::sync::{Barrier, Mutex};
+use std::time::Duration;
 
 /// A `MemoryStore` that also notes every write, to see what each operation stores.
 #[derive(Default)]
@@ -58,6 +61,10 @@ struct Fixture {
     carol: User,
 }
 
+fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
 fn hs256() -> JwtSettings {
     JwtSettings::hmac(Algorithm::HS256, SECRET).expect("settings")
 }
@@ -67,7 +74,7 @@ fn fixture_with(settings: JwtSettings) -> Fixture {
     let users = MemoryStore::new();
     let alice = add_user(&users, "alice", true);
     let carol = add_user(&users, "carol", false);
-    Fixture { service: JwtService::new(settings, tokens.clone()), tokens, users, alice, carol }
+    Fixture { service: JwtService::new(JwtTokens::new(settings), tokens.clone()), tokens, users, alice, carol }
 }
 
 fn fixture() -> Fixture {
@@ -95,7 +102,7 @@ fn jti(token: &str) -> String {
 fn obtained_pair_has_simplejwts_shape() {
     let f = fixture();
     let before = now();
-    let pair = f.service.obtain_pair(&f.alice).expect("pair");
+    let pair = f.service.obtain_pair(f.alice.id).expect("pair");
     let after = now();
     for (token, token_type) in [(&pair.access, "access"), (&pair.refresh, "refresh")] {
         assert!(token.starts_with("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."), "{token}");
@@ -116,8 +123,8 @@ fn obtained_pair_has_simplejwts_shape() {
 
 #[test]
 fn obtain_honours_configured_lifetimes() {
-    let f = fixture_with(hs256().with_lifetimes(3, 8));
-    let pair = f.service.obtain_pair(&f.alice).expect("pair");
+    let f = fixture_with(hs256().with_lifetimes(secs(3), secs(8)));
+    let pair = f.service.obtain_pair(f.alice.id).expect("pair");
     let (access, refresh) = (payload(&pair.access), payload(&pair.refresh));
     assert_eq!(int(&refresh, "exp") - int(&refresh, "iat"), 8);
     assert_eq!(int(&access, "exp") - int(&refresh, "iat"), 3);
@@ -126,9 +133,56 @@ fn obtain_honours_configured_lifetimes() {
 #[test]
 fn each_obtain_is_a_new_pair() {
     let f = fixture();
-    let (a, b) = (f.service.obtain_pair(&f.alice).expect("a"), f.service.obtain_pair(&f.alice).expect("b"));
+    let (a, b) = (f.service.obtain_pair(f.alice.id).expect("a"), f.service.obtain_pair(f.alice.id).expect("b"));
     assert_ne!(jti(&a.refresh), jti(&b.refresh));
     assert_ne!(a.access, b.access);
+}
+
+#[test]
+fn obtain_with_extra_claims_records_and_carries_them() {
+    let f = fixture_with(hs256().with_audience("api"));
+    let extra = Claims::from_iter([("role", json!("admin")), ("tenant", json!(42))]);
+    let pair = f.service.obtain_pair_with(f.alice.id, &extra).expect("pair");
+    for token in [&pair.refresh, &pair.access] {
+        let claims = payload(token);
+        assert_eq!(keys(&claims), ["token_type", "exp", "iat", "jti", "user_id", "role", "tenant", "aud"]);
+        assert_eq!((&claims["role"], &claims["tenant"]), (&json!("admin"), &json!(42)));
+    }
+    assert_eq!(f.tokens.take(), [format!("outstanding {}", jti(&pair.refresh))]);
+    // get_token's claims live in the refresh token, so every access token made from it has them.
+    let access = payload(&f.service.refresh(&pair.refresh, &f.users).expect("refreshed").access);
+    assert_eq!(keys(&access), ["token_type", "exp", "iat", "jti", "user_id", "role", "tenant", "aud"]);
+    assert_eq!(access["role"], json!("admin"));
+}
+
+#[test]
+fn obtain_with_a_reserved_claim_issues_and_records_nothing() {
+    let f = fixture();
+    let extra = Claims::from_iter([("exp", json!(1))]);
+    let refused = f.service.obtain_pair_with(f.alice.id, &extra);
+    assert!(matches!(&refused, Err(JwtError::ReservedClaim(name)) if name == "exp"), "{refused:?}");
+    assert!(f.tokens.take().is_empty());
+}
+
+#[test]
+fn rotation_keeps_issued_extra_claims() {
+    let f = fixture_with(hs256().with_rotation(true, true));
+    let extra = Claims::from_iter([("role", "admin")]);
+    let pair = f.service.obtain_pair_with(f.alice.id, &extra).expect("pair");
+    let refreshed = f.service.refresh(&pair.refresh, &f.users).expect("refreshed");
+    let renewed = payload(&refreshed.refresh.expect("rotated"));
+    assert_eq!(keys(&renewed), ["token_type", "exp", "iat", "jti", "user_id", "role"]);
+    assert_eq!(payload(&refreshed.access)["role"], json!("admin"));
+}
+
+#[test]
+fn lifetime_overflow_is_internal_and_records_nothing() {
+    use std::error::Error as _;
+    let f = fixture_with(hs256().with_lifetimes(secs(300), Duration::MAX));
+    let err = f.service.obtain_pair(f.alice.id).expect_err("overflow");
+    assert!(matches!(err, JwtError::Internal(_)), "{err:?}");
+    assert!(err.source().is_some_and(|cause| cause.to_string().contains("overflows the clock")));
+    assert!(f.tokens.take().is_empty());
 }
 
 // ---- refresh -----------------------------------------------------------------------------
@@ -136,7 +190,7 @@ fn each_obtain_is_a_new_pair() {
 #[test]
 fn refresh_without_rotation_mints_an_access_token_only() {
     let f = fixture();
-    let pair = f.service.obtain_pair(&f.alice).expect("pair");
+    let pair = f.service.obtain_pair(f.alice.id).expect("pair");
     f.tokens.take();
     for _ in 0..3 {
         let before = now();
@@ -150,7 +204,7 @@ fn refresh_without_rotation_mints_an_access_token_only() {
         assert_ne!(access["jti"], payload(&pair.access)["jti"]);
         assert!((before + 300..=after + 300).contains(&int(&access, "exp")));
         assert_eq!(int(&access, "exp") - int(&access, "iat"), 300);
-        f.service.decode_access(&refreshed.access).expect("usable");
+        f.service.tokens().verify_access(&refreshed.access).expect("usable");
     }
     assert!(f.tokens.take().is_empty(), "nothing is written without rotation");
 }
@@ -176,7 +230,7 @@ fn refresh_accepts_an_integer_user_id() {
 fn refresh_token_failures() {
     let f = fixture();
     let id = json!(f.alice.id.to_string());
-    let pair = f.service.obtain_pair(&f.alice).expect("pair");
+    let pair = f.service.obtain_pair(f.alice.id).expect("pair");
     let cases: Vec<(String, TokenError)> = vec![
         ("garbage".into(), TokenError::Invalid),
         ("123".into(), TokenError::Invalid),
@@ -211,7 +265,7 @@ fn refresh_needs_an_active_account() {
 #[test]
 fn rotation_with_blacklist_retires_the_old_token() {
     let f = fixture_with(hs256().with_rotation(true, true));
-    let pair = f.service.obtain_pair(&f.alice).expect("pair");
+    let pair = f.service.obtain_pair(f.alice.id).expect("pair");
     f.tokens.take();
     let before = now();
     let refreshed = f.service.refresh(&pair.refresh, &f.users).expect("refreshed");
@@ -229,8 +283,8 @@ fn rotation_with_blacklist_retires_the_old_token() {
     assert_eq!(token_error(f.service.verify(&pair.refresh)), TokenError::Blacklisted);
     assert_eq!(token_error(f.service.blacklist(&pair.refresh)), TokenError::Blacklisted);
     // The access tokens of either generation and the new refresh token keep working.
-    f.service.decode_access(&pair.access).expect("old access");
-    f.service.decode_access(&refreshed.access).expect("new access");
+    f.service.tokens().verify_access(&pair.access).expect("old access");
+    f.service.tokens().verify_access(&refreshed.access).expect("new access");
     let next = f.service.refresh(&new, &f.users).expect("rotates again").refresh.expect("rotated");
     assert_ne!(next, new);
 }
@@ -249,7 +303,7 @@ fn rotation_keeps_extra_claims_and_their_order() {
 #[test]
 fn rotation_without_blacklist_leaves_the_old_token_usable() {
     let f = fixture_with(hs256().with_rotation(true, false));
-    let pair = f.service.obtain_pair(&f.alice).expect("pair");
+    let pair = f.service.obtain_pair(f.alice.id).expect("pair");
     let first = f.service.refresh(&pair.refresh, &f.users).expect("first").refresh.expect("rotated");
     let second = f.service.refresh(&pair.refresh, &f.users).expect("second").refresh.expect("rotated");
     assert_ne!(first, second);
@@ -261,7 +315,7 @@ fn rotation_without_blacklist_leaves_the_old_token_usable() {
 fn concurrent_rotations_of_one_token_let_exactly_one_through() {
     const THREADS: usize = 16;
     let f = fixture_with(hs256().with_rotation(true, true));
-    let pair = f.service.obtain_pair(&f.alice).expect("pair");
+    let pair = f.service.obtain_pair(f.alice.id).expect("pair");
     let barrier = Barrier::new(THREADS);
     let results: Vec<Result<Refreshed, JwtError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..THREADS)
@@ -286,7 +340,7 @@ fn concurrent_rotations_of_one_token_let_exactly_one_through() {
 #[test]
 fn verify_checks_signature_expiry_and_id_of_any_type() {
     let f = fixture();
-    let pair = f.service.obtain_pair(&f.alice).expect("pair");
+    let pair = f.service.obtain_pair(f.alice.id).expect("pair");
     f.service.verify(&pair.access).expect("access");
     f.service.verify(&pair.refresh).expect("refresh");
     for payload in [
@@ -310,7 +364,7 @@ fn verify_checks_signature_expiry_and_id_of_any_type() {
 #[test]
 fn verify_consults_the_blacklist_by_default() {
     let f = fixture();
-    let pair = f.service.obtain_pair(&f.alice).expect("pair");
+    let pair = f.service.obtain_pair(f.alice.id).expect("pair");
     f.service.blacklist(&pair.refresh).expect("blacklisted");
     assert_eq!(token_error(f.service.verify(&pair.refresh)), TokenError::Blacklisted);
     f.service.verify(&pair.access).expect("its access token is not blacklisted");
@@ -322,8 +376,8 @@ fn verify_follows_simplejwt_when_rotating_without_blacklisting() {
         [(false, false, true), (true, true, true), (false, true, true), (true, false, false)]
     {
         let f = fixture_with(hs256().with_rotation(rotate, blacklist_after));
-        assert_eq!(f.service.settings().verify_checks_blacklist, checks);
-        let pair = f.service.obtain_pair(&f.alice).expect("pair");
+        assert_eq!(f.service.settings().verify_checks_blacklist(), checks);
+        let pair = f.service.obtain_pair(f.alice.id).expect("pair");
         f.service.blacklist(&pair.refresh).expect("blacklisted");
         let verified = f.service.verify(&pair.refresh);
         if checks {
@@ -341,7 +395,8 @@ fn verify_follows_simplejwt_when_rotating_without_blacklisting() {
 #[test]
 fn blacklist_once_then_blacklisted() {
     let f = fixture();
-    let (first, second) = (f.service.obtain_pair(&f.alice).expect("a"), f.service.obtain_pair(&f.alice).expect("b"));
+    let (first, second) =
+        (f.service.obtain_pair(f.alice.id).expect("a"), f.service.obtain_pair(f.alice.id).expect("b"));
     f.tokens.take();
     f.service.blacklist(&first.refresh).expect("blacklisted");
     assert_eq!(f.tokens.take(), [format!("blacklist {} user Some({:?})", jti(&first.refresh), f.alice.id)]);
@@ -377,9 +432,9 @@ fn blacklisted_token_without_exp_or_type_reports_blacklisted_first() {
 #[test]
 fn decode_access_paths() {
     let f = fixture();
-    let pair = f.service.obtain_pair(&f.alice).expect("pair");
-    let claims = f.service.decode_access(&pair.access).expect("access");
-    assert_eq!(claims.user_id(), UserIdClaim::Id(f.alice.id));
+    let pair = f.service.obtain_pair(f.alice.id).expect("pair");
+    let claims = f.service.tokens().verify_access(&pair.access).expect("access");
+    assert_eq!(claims.user_id, UserIdClaim::Id(f.alice.id));
     let id = json!("1");
     let cases = [
         ("garbage".to_owned(), TokenError::Invalid),
@@ -391,14 +446,14 @@ fn decode_access_paths() {
         (pair.refresh, TokenError::WrongType),
     ];
     for (token, expected) in cases {
-        assert_eq!(f.service.decode_access(&token), Err(expected), "{token}");
+        assert_eq!(f.service.tokens().verify_access(&token), Err(expected), "{token}");
     }
 }
 
 #[test]
 fn flush_forgets_expired_tokens() {
-    let f = fixture_with(hs256().with_lifetimes(60, -10));
-    f.service.obtain_pair(&f.alice).expect("pair");
+    let f = fixture_with(hs256().with_lifetimes(secs(60), Duration::ZERO));
+    f.service.obtain_pair(f.alice.id).expect("pair");
     assert_eq!(f.service.flush_expired().expect("flushed"), 1);
     assert_eq!(f.service.flush_expired().expect("flushed"), 0);
 }
@@ -414,12 +469,12 @@ const ED_PUBLIC: &[u8] = include_bytes!("../testdata/ed25519_public.pem");
 
 fn round_trip(settings: JwtSettings, header: &str) {
     let f = fixture_with(settings.with_rotation(true, true));
-    let pair = f.service.obtain_pair(&f.alice).expect("pair");
+    let pair = f.service.obtain_pair(f.alice.id).expect("pair");
     assert!(pair.access.starts_with(&format!("{}.", crate::codec::base64url(header.as_bytes()))));
-    f.service.decode_access(&pair.access).expect("access");
+    f.service.tokens().verify_access(&pair.access).expect("access");
     f.service.verify(&pair.refresh).expect("verify");
     let refreshed = f.service.refresh(&pair.refresh, &f.users).expect("refresh");
-    f.service.decode_access(&refreshed.access).expect("new access");
+    f.service.tokens().verify_access(&refreshed.access).expect("new access");
     assert_eq!(token_error(f.service.refresh(&pair.refresh, &f.users)), TokenError::Blacklisted);
 }
 
@@ -439,26 +494,26 @@ fn eddsa_round_trip() {
 fn asymmetric_tokens_need_the_right_key_and_algorithm() {
     let f = fixture_with(JwtSettings::from_pem(Algorithm::RS256, RSA_PRIVATE, RSA_PUBLIC).expect("settings"));
     let other = JwtService::new(
-        JwtSettings::from_pem(Algorithm::RS256, RSA_OTHER_PRIVATE, RSA_OTHER_PUBLIC).expect("settings"),
+        JwtTokens::new(JwtSettings::from_pem(Algorithm::RS256, RSA_OTHER_PRIVATE, RSA_OTHER_PUBLIC).expect("settings")),
         Arc::new(MemoryStore::new()),
     );
-    let foreign = other.obtain_pair(&f.alice).expect("pair");
-    assert_eq!(f.service.decode_access(&foreign.access), Err(TokenError::Invalid));
+    let foreign = other.obtain_pair(f.alice.id).expect("pair");
+    assert_eq!(f.service.tokens().verify_access(&foreign.access), Err(TokenError::Invalid));
     // Algorithm confusion: an HS256 token keyed with the public key is refused.
     let confused = craft_with(Algorithm::HS256, RSA_PUBLIC, &payload_for("access", json!("1")));
-    assert_eq!(f.service.decode_access(&confused), Err(TokenError::Invalid));
+    assert_eq!(f.service.tokens().verify_access(&confused), Err(TokenError::Invalid));
     let pss = JwtService::new(
-        JwtSettings::from_pem(Algorithm::PS256, RSA_PRIVATE, RSA_PUBLIC).expect("settings"),
+        JwtTokens::new(JwtSettings::from_pem(Algorithm::PS256, RSA_PRIVATE, RSA_PUBLIC).expect("settings")),
         Arc::new(MemoryStore::new()),
     );
-    let pss_pair = pss.obtain_pair(&f.alice).expect("pair");
-    assert_eq!(f.service.decode_access(&pss_pair.access), Err(TokenError::Invalid));
+    let pss_pair = pss.obtain_pair(f.alice.id).expect("pair");
+    assert_eq!(f.service.tokens().verify_access(&pss_pair.access), Err(TokenError::Invalid));
 }
 
 #[test]
 fn audience_and_issuer_are_issued_copied_and_required() {
     let f = fixture_with(hs256().with_audience("api").with_issuer("latchkey"));
-    let pair = f.service.obtain_pair(&f.alice).expect("pair");
+    let pair = f.service.obtain_pair(f.alice.id).expect("pair");
     for token in [&pair.access, &pair.refresh] {
         let claims = payload(token);
         assert_eq!(keys(&claims), ["token_type", "exp", "iat", "jti", "user_id", "aud", "iss"]);
@@ -475,5 +530,5 @@ fn audience_and_issuer_are_issued_copied_and_required() {
 
     // Without an audience configured, a token's aud is not looked at.
     let open = fixture();
-    open.service.decode_access(&pair.access).expect("aud and iss ignored");
+    open.service.tokens().verify_access(&pair.access).expect("aud and iss ignored");
 }

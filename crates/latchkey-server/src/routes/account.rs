@@ -1,16 +1,17 @@
 //! The account views of the tutorials: who am I, and sign up.
 
-use crate::auth::{Authenticated, MaybeAuthenticated};
-use crate::error::{ApiError, FieldErrors};
-use crate::render;
-use crate::request::Body;
-use crate::request::fields::{CharField, EmailField};
 use crate::services::Services;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
+use latchkey_actix::ApiError;
+use latchkey_actix::Body;
+use latchkey_actix::render;
+use latchkey_actix::{Authenticated, MaybeAuthenticated};
 use latchkey_domain::AccountError;
 use latchkey_domain::accounts::AccountFlags;
 use latchkey_domain::user::{USERNAME_INVALID, USERNAME_MAX_LENGTH, is_valid_username};
+use latchkey_drf::FieldErrors;
+use latchkey_drf::{CharField, EmailField};
 use serde_json::json;
 use std::sync::Arc;
 
@@ -65,7 +66,7 @@ pub async fn register(
         Ok(user) => user,
         // Two sign-ups raced for one name: the unique constraint decided.
         Err(AccountError::UsernameTaken) => {
-            return Err(ApiError::Validation(FieldErrors::single("username", USERNAME_TAKEN)));
+            return Err(ApiError::from(FieldErrors::single("username", USERNAME_TAKEN)));
         }
         Err(AccountError::Store(err)) => return Err(err.into()),
         Err(other) => return Err(ApiError::internal(other)),

@@ -1,7 +1,8 @@
 //! The `username` and `password` of the two login views, read as their serializers declare them.
 
-use crate::error::{ApiError, FieldErrors};
-use crate::request::fields::CharField;
+use latchkey_actix::ApiError;
+use latchkey_drf::CharField;
+use latchkey_drf::FieldErrors;
 use serde_json::{Map, Value};
 
 pub(super) struct Credentials {

@@ -4,17 +4,16 @@
 mod account;
 mod credentials;
 mod opaque;
-mod products;
 mod root;
 mod tokens;
 
-use crate::auth::{Authenticated, MaybeAuthenticated};
-use crate::error::ApiError;
+use crate::products::routes as products;
 use actix_web::http::header;
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{HttpRequest, HttpResponse, web};
+use latchkey_actix::{ApiError, Authenticated, MaybeAuthenticated};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/")
             .route(web::get().to(root::hello))
@@ -85,21 +84,21 @@ where
 }
 
 /// The JSON 404 of every unknown path.
-pub async fn not_found() -> Result<HttpResponse, ApiError> {
+pub(crate) async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::NotFound("Not found."))
 }
 
 /// How a resource's authentication runs before its 405.
-pub trait AuthPolicy {
+pub(crate) trait AuthPolicy {
     fn check(req: &HttpRequest) -> Result<(), ApiError>;
 }
 
 /// `IsAuthenticated`: an anonymous request gets 401 before the method is looked at.
-pub struct Protected;
+pub(crate) struct Protected;
 /// `AllowAny`: only a bad credential stops the request.
-pub struct Open;
+pub(crate) struct Open;
 /// Views without authentication classes.
-pub struct Ignored;
+pub(crate) struct Ignored;
 
 impl AuthPolicy for Protected {
     fn check(req: &HttpRequest) -> Result<(), ApiError> {
@@ -119,15 +118,15 @@ impl AuthPolicy for Ignored {
     }
 }
 
-pub trait Allow {
+pub(crate) trait Allow {
     const METHODS: &'static str;
 }
 
-pub struct GetOptions;
-pub struct GetHeadOptions;
-pub struct PostOptions;
-pub struct ListMethods;
-pub struct DetailMethods;
+pub(crate) struct GetOptions;
+pub(crate) struct GetHeadOptions;
+pub(crate) struct PostOptions;
+pub(crate) struct ListMethods;
+pub(crate) struct DetailMethods;
 
 impl Allow for GetOptions {
     const METHODS: &'static str = "GET, OPTIONS";
@@ -150,7 +149,7 @@ fn allow<A: Allow>() -> DefaultHeaders {
     DefaultHeaders::new().add((header::ALLOW, A::METHODS))
 }
 
-pub async fn not_allowed<P: AuthPolicy, A: Allow>(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn not_allowed<P: AuthPolicy, A: Allow>(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     P::check(&req)?;
     Err(ApiError::MethodNotAllowed { method: req.method().to_string(), allow: A::METHODS })
 }

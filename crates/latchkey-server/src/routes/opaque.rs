@@ -1,12 +1,13 @@
 //! DRF's `obtain_auth_token`: the user's opaque key for a username and password.
 
 use super::credentials::{Credentials, Password};
-use crate::auth::MaybeAuthenticated;
-use crate::error::{ApiError, FieldErrors};
-use crate::render;
-use crate::request::Body;
 use crate::services::Services;
 use actix_web::{HttpResponse, web};
+use latchkey_actix::ApiError;
+use latchkey_actix::Body;
+use latchkey_actix::MaybeAuthenticated;
+use latchkey_actix::render;
+use latchkey_drf::FieldErrors;
 use serde_json::json;
 use std::sync::Arc;
 
@@ -17,12 +18,9 @@ pub async fn obtain(
 ) -> Result<HttpResponse, ApiError> {
     let Credentials { username, password } = Credentials::read(&body.into_object()?, Password::AsSent)?;
     let Some(user) = services.authenticate(username, password).await? else {
-        return Err(ApiError::Validation(FieldErrors::non_field("Unable to log in with provided credentials.")));
+        return Err(ApiError::from(FieldErrors::non_field("Unable to log in with provided credentials.")));
     };
     let opaque = Arc::clone(&services.opaque);
-    let key = services.blocking(move || opaque.key_for_user(user.id)).await?.map_err(|err| match err {
-        latchkey_opaque::OpaqueError::Store(err) => ApiError::from(err),
-        other => ApiError::internal(other),
-    })?;
+    let key = services.blocking(move || opaque.key_for_user(user.id)).await??;
     Ok(render::ok(&json!({"token": key})))
 }

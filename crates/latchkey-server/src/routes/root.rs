@@ -1,6 +1,6 @@
-use crate::auth::MaybeAuthenticated;
-use crate::render;
 use actix_web::HttpResponse;
+use latchkey_actix::MaybeAuthenticated;
+use latchkey_actix::render;
 use serde_json::json;
 
 /// `GET /`: open to anyone, but a bad credential is still refused (DRF authenticates first).
