@@ -20,7 +20,6 @@ mod keys;
 pub mod migrations;
 pub mod products;
 pub mod schema;
-pub mod scratch;
 mod tokens;
 mod users;
 
