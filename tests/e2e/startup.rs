@@ -1,12 +1,12 @@
 //! Start-up failures are reported, and never leak the database password.
 
 use latchkey_server::startup::Application;
-use latchkey_tests::{TestDb, test_settings};
+use latchkey_tests::{Backend, TestDatabase, test_settings};
 
 #[actix_web::test]
 async fn unreachable_postgres_names_the_url_without_its_password() {
     let url = "postgres://u:secret@127.0.0.1:1/x";
-    let db = TestDb::sqlite();
+    let db = TestDatabase::empty(Backend::Sqlite);
     let settings = test_settings(&db, &[("DATABASE_URL", url), ("LATCHKEY_DB_CONNECT_TIMEOUT", "1")]);
     let message = match Application::build(&settings) {
         Ok(_) => panic!("the server started on {url}"),
@@ -19,7 +19,7 @@ async fn unreachable_postgres_names_the_url_without_its_password() {
 
 #[actix_web::test]
 async fn an_unknown_scheme_stops_start_up_naming_the_variable() {
-    let db = TestDb::sqlite();
+    let db = TestDatabase::empty(Backend::Sqlite);
     let settings = test_settings(&db, &[("LATCHKEY_AUTH_SCHEMES", "jwt,session")]);
     let message = match Application::build(&settings) {
         Ok(_) => panic!("the server started with an unknown scheme"),
