@@ -55,9 +55,9 @@ pub struct TestApp {
 
 impl TestApp {
     /// Builds the server through [`Application::build`] on port 0 and serves it on the current
-    /// actix runtime (tests use `#[actix_web::test]`). The database is migrated already, as
-    /// `TestDatabase::new` makes them; the server still runs its migrations at start, which
-    /// then finds nothing to do (`TestDatabase::empty` tests that path).
+    /// actix runtime (tests use `#[actix_web::test]`). The server runs its migrations at start
+    /// as in production: on a database from `TestDatabase::new`, migrated already, they find
+    /// nothing to do; on one from `TestDatabase::empty` they create every table.
     pub fn spawn(db: TestDatabase, extra_env: &[(&str, &str)]) -> TestApp {
         init_logging();
         let settings = test_settings(&db, extra_env);
