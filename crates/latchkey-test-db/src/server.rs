@@ -264,20 +264,27 @@ fn private_cluster(root: bool) -> Result<PgServer, String> {
         .tempdir()
         .map_err(|e| format!("cannot create a directory for the test cluster: {e}"))?
         .keep();
-    if root {
-        run(Command::new("chown").arg("postgres:postgres").arg(&dir))?;
-    }
     let data = dir.join("data");
-    run(as_owner("initdb").arg("-D").arg(&data).args([
-        "-U",
-        "postgres",
-        "-A",
-        "trust",
-        "-E",
-        "UTF8",
-        "--locale=C",
-        "--no-sync",
-    ]))?;
+    let initialised = (|| {
+        if root {
+            run(Command::new("chown").arg("postgres:postgres").arg(&dir))?;
+        }
+        run(as_owner("initdb").arg("-D").arg(&data).args([
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+        ]))
+    })();
+    if let Err(err) = initialised {
+        // No server runs there yet, and no watchdog would remove it.
+        let _ = std::fs::remove_dir_all(&dir);
+        return Err(err);
+    }
     let port = free_port()?;
     let options = format!(
         "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
