@@ -1,10 +1,10 @@
 //! Sign-up, both ways of logging in, and both schemes on a protected route.
 
 use actix_web::http::StatusCode;
-use latchkey_tests::{ALICE, BOB, CAROL, TestApp, TestDb, jwt_claims};
+use latchkey_tests::{ALICE, BOB, CAROL, TestApp, TestDatabase, jwt_claims};
 use serde_json::json;
 
-async fn register_login_and_profile_with_bearer(db: TestDb) {
+async fn register_login_and_profile_with_bearer(db: TestDatabase) {
     let app = TestApp::spawn(db, &[]);
     let created = app.register("dora", "dora-pass-123").await;
     assert_eq!(created["username"], "dora");
@@ -16,29 +16,27 @@ async fn register_login_and_profile_with_bearer(db: TestDb) {
     assert_eq!(jwt_claims(&refresh)["token_type"], "refresh");
     assert_eq!(jwt_claims(&access)["user_id"], created["id"].to_string());
 
-    let bearer = format!("Bearer {access}");
-    let response = app.get("/api/profile/", &[("authorization", &bearer)]).await;
+    let response = app.with_bearer(&access).get("/api/profile/").await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.text());
     assert_eq!(response.body, br#"{"message":"Hello, dora"}"#);
 
     // The same route without credentials, and with a refresh token where an access one belongs.
-    let response = app.get("/api/profile/", &[]).await;
+    let response = app.anonymous().get("/api/profile/").await;
     assert_eq!(response.status, StatusCode::UNAUTHORIZED);
     assert_eq!(response.header("www-authenticate"), Some(r#"Bearer realm="api""#));
     assert_eq!(response.body, br#"{"detail":"Authentication credentials were not provided."}"#);
-    let wrong = format!("Bearer {refresh}");
-    let response = app.get("/api/profile/", &[("authorization", &wrong)]).await;
+    let response = app.with_bearer(&refresh).get("/api/profile/").await;
     assert_eq!(response.status, StatusCode::UNAUTHORIZED);
     assert_eq!(response.json()["code"], "token_not_valid");
 
     // Registering the same name again is refused.
     let response =
-        app.post_json("/api/register/", &json!({"username": "dora", "password": "another-pass-1"}), &[]).await;
+        app.anonymous().post_json("/api/register/", &json!({"username": "dora", "password": "another-pass-1"})).await;
     assert_eq!(response.status, StatusCode::BAD_REQUEST);
     assert_eq!(response.body, br#"{"username":["A user with that username already exists."]}"#);
 }
 
-async fn opaque_key_is_stable_and_authenticates(db: TestDb) {
+async fn opaque_key_is_stable_and_authenticates(db: TestDatabase) {
     let app = TestApp::spawn(db, &[]);
     app.seed_fixture().await;
 
@@ -47,35 +45,37 @@ async fn opaque_key_is_stable_and_authenticates(db: TestDb) {
     assert!(first.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)), "{first}");
     // Form-encoded this time: the same key.
     let response =
-        app.post_form("/auth/token/", &[("username", ALICE.username), ("password", ALICE.password)], &[]).await;
+        app.anonymous().post_form("/auth/token/", &[("username", ALICE.username), ("password", ALICE.password)]).await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.text());
     assert_eq!(response.json()["token"], first);
     assert_ne!(app.opaque_key(BOB.username, BOB.password).await, first);
 
     for keyword in ["Token", "token"] {
-        let header = format!("{keyword} {first}");
-        let response = app.get("/api/profile/", &[("authorization", &header)]).await;
+        let response = app.with_header("authorization", format!("{keyword} {first}")).get("/api/profile/").await;
         assert_eq!(response.status, StatusCode::OK, "{}", response.text());
         assert_eq!(response.body, br#"{"message":"Hello, alice"}"#);
     }
-    let response = app.get("/api/profile/", &[("authorization", &format!("Token {}", "0".repeat(40)))]).await;
+    // The other scheme, for the same user.
+    let response = app.as_user(&ALICE).await.get("/api/profile/").await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+    assert_eq!(response.body, br#"{"message":"Hello, alice"}"#);
+    let response = app.with_token(&"0".repeat(40)).get("/api/profile/").await;
     assert_eq!(response.status, StatusCode::UNAUTHORIZED);
     assert_eq!(response.body, br#"{"detail":"Invalid token."}"#);
 
     // A seeded user that is inactive cannot log in either way.
-    let response =
-        app.post_json("/auth/token/", &json!({"username": CAROL.username, "password": CAROL.password}), &[]).await;
+    let carol = json!({"username": CAROL.username, "password": CAROL.password});
+    let response = app.anonymous().post_json("/auth/token/", &carol).await;
     assert_eq!(response.status, StatusCode::BAD_REQUEST);
     assert_eq!(response.body, br#"{"non_field_errors":["Unable to log in with provided credentials."]}"#);
-    let response =
-        app.post_json("/api/token/", &json!({"username": CAROL.username, "password": CAROL.password}), &[]).await;
+    let response = app.anonymous().post_json("/api/token/", &carol).await;
     assert_eq!(response.status, StatusCode::UNAUTHORIZED);
     assert_eq!(response.body, br#"{"detail":"No active account found with the given credentials"}"#);
 
     // A user who signs up has a key at once.
     app.register("erin", "erin-pass-123").await;
     let key = app.opaque_key("erin", "erin-pass-123").await;
-    let response = app.get("/api/profile/", &[("authorization", &format!("Token {key}"))]).await;
+    let response = app.with_token(&key).get("/api/profile/").await;
     assert_eq!(response.body, br#"{"message":"Hello, erin"}"#);
 }
 

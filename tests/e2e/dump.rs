@@ -2,7 +2,7 @@
 //! issued, refreshed and blacklisted, no key and no token appears anywhere in the database.
 
 use actix_web::http::StatusCode;
-use latchkey_tests::{ADMIN, ALICE, BOB, TestApp, TestDb, base64url_decode, jwt_claims};
+use latchkey_tests::{ADMIN, ALICE, BOB, TestApp, TestDatabase, base64url_decode, jwt_claims};
 use serde_json::json;
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -16,7 +16,7 @@ fn hex_decode(hex: &str) -> Vec<u8> {
         .collect()
 }
 
-async fn dump_reveals_no_key_and_no_token(db: TestDb) {
+async fn dump_reveals_no_key_and_no_token(db: TestDatabase) {
     let app = TestApp::spawn(
         db,
         &[("LATCHKEY_ROTATE_REFRESH_TOKENS", "true"), ("LATCHKEY_BLACKLIST_AFTER_ROTATION", "true")],
@@ -38,12 +38,12 @@ async fn dump_reveals_no_key_and_no_token(db: TestDb) {
     let (access, refresh) = app.obtain_pair(ALICE.username, ALICE.password).await;
     tokens.extend([access, refresh.clone()]);
     // A rotation (the old refresh token is blacklisted), then an explicit blacklisting.
-    let response = app.post_json("/api/token/refresh/", &json!({ "refresh": refresh }), &[]).await;
+    let response = app.anonymous().post_json("/api/token/refresh/", &json!({ "refresh": refresh })).await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.text());
     let rotated = response.json();
     let rotated_refresh = rotated["refresh"].as_str().expect("rotated refresh").to_owned();
     tokens.extend([rotated["access"].as_str().expect("access").to_owned(), rotated_refresh.clone()]);
-    let response = app.post_json("/api/token/blacklist/", &json!({ "refresh": rotated_refresh }), &[]).await;
+    let response = app.anonymous().post_json("/api/token/blacklist/", &json!({ "refresh": rotated_refresh })).await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.text());
     let (access, refresh) = app.obtain_pair("frank", "frank-pass-123").await;
     tokens.extend([access, refresh]);

@@ -4,15 +4,15 @@
 //!
 //! `cargo test -p latchkey-tests -- postgres` runs the PostgreSQL half only.
 
-/// Declares, for each `async fn scenario(db: TestDb)` of the calling module, a test
-/// `sqlite::scenario` and a test `postgres::scenario`.
+/// Declares, for each `async fn scenario(db: TestDatabase)` of the calling module, a test
+/// `sqlite::scenario` and a test `postgres::scenario`, each on a fresh migrated database.
 macro_rules! on_both_databases {
     ($($scenario:ident),+ $(,)?) => {
         mod sqlite {
             $(
                 #[actix_web::test]
                 async fn $scenario() {
-                    super::$scenario(latchkey_tests::TestDb::sqlite()).await
+                    super::$scenario(latchkey_tests::TestDatabase::sqlite()).await
                 }
             )+
         }
@@ -20,7 +20,7 @@ macro_rules! on_both_databases {
             $(
                 #[actix_web::test]
                 async fn $scenario() {
-                    super::$scenario(latchkey_tests::TestDb::postgres()).await
+                    super::$scenario(latchkey_tests::TestDatabase::postgres()).await
                 }
             )+
         }

@@ -2,8 +2,7 @@
 //! keeps serving.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::HeaderValue;
-use latchkey_tests::{TestApp, TestDb};
+use latchkey_tests::{TestApp, TestDatabase};
 
 const ENDPOINTS: &[&str] = &[
     "/api/token/",
@@ -37,13 +36,14 @@ fn garbage_bodies() -> Vec<(Option<&'static str>, Vec<u8>)> {
     ]
 }
 
-async fn garbage_gets_a_json_4xx(db: TestDb) {
+async fn garbage_gets_a_json_4xx(db: TestDatabase) {
     let app = TestApp::spawn(db, &[("LATCHKEY_BODY_LIMIT", "65536")]);
+    let anonymous = app.anonymous();
     // Every case is tried before failing, so one run lists every bad answer.
     let mut bad = Vec::new();
     for path in ENDPOINTS {
         for (content_type, body) in garbage_bodies() {
-            let response = app.post_raw(path, content_type, body.clone(), &[]).await;
+            let response = anonymous.post_raw(path, content_type, body.clone()).await;
             let is_json_object =
                 serde_json::from_slice::<serde_json::Value>(&response.body).is_ok_and(|v| v.is_object());
             if !response.status.is_client_error() || !is_json_object {
@@ -63,34 +63,26 @@ async fn garbage_gets_a_json_4xx(db: TestDb) {
     // Nesting deeper than Python's recursion limit: DRF lets the RecursionError escape as an
     // HTML 500; Latchkey answers a 400 parse error.
     for path in ENDPOINTS {
-        let response = app.post_raw(path, Some("application/json"), "[".repeat(60_000), &[]).await;
+        let response = anonymous.post_raw(path, Some("application/json"), "[".repeat(60_000)).await;
         assert_eq!(response.status, StatusCode::BAD_REQUEST, "POST {path} (deep nesting): {}", response.text());
         assert!(response.json()["detail"].is_string(), "POST {path} (deep nesting): {}", response.text());
     }
 
     // Over the body limit: 413 JSON, not a reset connection.
     let huge = format!(r#"{{"username":"{}","password":"x"}}"#, "a".repeat(200_000));
-    let response = app.post_raw("/api/token/", Some("application/json"), huge, &[]).await;
+    let response = anonymous.post_raw("/api/token/", Some("application/json"), huge).await;
     assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", response.text());
     assert!(response.json()["detail"].is_string());
 
     // Credentials that are not even text.
     for raw in [&b"Token \xff\xfe"[..], b"Bearer \xff.\xfe.\x80", b"Bearer a.b.c", b"Token", b"Bearer x y z"] {
-        let value = HeaderValue::from_bytes(raw).expect("header bytes");
-        let mut response = app
-            .client()
-            .get(app.url("/api/profile/"))
-            .insert_header(("authorization", value))
-            .send()
-            .await
-            .expect("request");
-        let status = response.status();
-        let body = response.body().await.expect("body");
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "{raw:?}: {body:?}");
-        assert!(serde_json::from_slice::<serde_json::Value>(&body).is_ok(), "{raw:?}: {body:?}");
+        let response = app.with_header("authorization", raw).get("/api/profile/").await;
+        let body = &response.body;
+        assert_eq!(response.status, StatusCode::UNAUTHORIZED, "{raw:?}: {body:?}");
+        assert!(serde_json::from_slice::<serde_json::Value>(body).is_ok(), "{raw:?}: {body:?}");
     }
 
-    let response = app.get("/", &[]).await;
+    let response = anonymous.get("/").await;
     assert_eq!(response.status, StatusCode::OK, "the server stopped answering");
 }
 

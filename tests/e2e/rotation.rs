@@ -2,7 +2,7 @@
 //! of many simultaneous refreshes of one token wins.
 
 use actix_web::http::StatusCode;
-use latchkey_tests::{ALICE, TestApp, TestDb, TestResponse};
+use latchkey_tests::{ALICE, TestApp, TestDatabase, TestResponse};
 use serde_json::json;
 
 const CONCURRENT: usize = 20;
@@ -10,20 +10,12 @@ const BLACKLISTED: &[u8] = br#"{"detail":"Token is blacklisted","code":"token_no
 
 /// Fires `CONCURRENT` refreshes of `refresh` at once and returns the responses.
 async fn refresh_all_at_once(app: &TestApp, refresh: &str) -> Vec<TestResponse> {
-    let url = app.url("/api/token/refresh/");
+    let anonymous = app.anonymous();
     let body = json!({ "refresh": refresh });
     // Every request is sent before any response is awaited: the tasks run concurrently on
     // the test's runtime, each over its own connection.
-    let tasks: Vec<_> = (0..CONCURRENT)
-        .map(|_| {
-            let request = app.client().post(url.as_str()).send_json(&body);
-            actix_web::rt::spawn(async move {
-                let mut response = request.await.expect("refresh request");
-                let body = response.body().await.expect("refresh body").to_vec();
-                TestResponse { status: response.status(), headers: response.headers().clone(), body }
-            })
-        })
-        .collect();
+    let tasks: Vec<_> =
+        (0..CONCURRENT).map(|_| actix_web::rt::spawn(anonymous.post_json("/api/token/refresh/", &body))).collect();
     let mut responses = Vec::with_capacity(CONCURRENT);
     for task in tasks {
         responses.push(task.await.expect("refresh task"));
@@ -46,7 +38,7 @@ fn one_winner(responses: &[TestResponse]) -> String {
     body["refresh"].as_str().unwrap_or_else(|| panic!("a rotated refresh token in {body}")).to_owned()
 }
 
-async fn concurrent_refreshes_have_one_winner(db: TestDb) {
+async fn concurrent_refreshes_have_one_winner(db: TestDatabase) {
     let app = TestApp::spawn(
         db,
         &[
@@ -66,11 +58,11 @@ async fn concurrent_refreshes_have_one_winner(db: TestDb) {
 
     // Every superseded token stays refused; the newest one works.
     for old in [&first, &second] {
-        let response = app.post_json("/api/token/refresh/", &json!({ "refresh": old }), &[]).await;
+        let response = app.anonymous().post_json("/api/token/refresh/", &json!({ "refresh": old })).await;
         assert_eq!(response.status, StatusCode::UNAUTHORIZED);
         assert_eq!(response.body, BLACKLISTED);
     }
-    let response = app.post_json("/api/token/refresh/", &json!({ "refresh": third }), &[]).await;
+    let response = app.anonymous().post_json("/api/token/refresh/", &json!({ "refresh": third })).await;
     assert_eq!(response.status, StatusCode::OK, "{}", response.text());
 }
 

@@ -1,12 +1,41 @@
-//! Start-up failures are reported, and never leak the database password.
+//! Start-up: an empty database is migrated, and failures are reported without leaking the
+//! database password.
 
+use actix_web::http::StatusCode;
 use latchkey_server::startup::Application;
-use latchkey_tests::{TestDb, test_settings};
+use latchkey_store::PoolOptions;
+use latchkey_tests::{Backend, TestApp, TestDatabase, test_settings};
+use std::time::Duration;
+
+/// The other scenarios get a database migrated already; this one starts the server on an empty
+/// one, as a first deployment does.
+async fn an_empty_database_is_migrated_at_start(backend: Backend) {
+    let db = TestDatabase::empty(backend);
+    assert!(
+        !db.connect(PoolOptions::new(1, Duration::from_secs(10))).pending_migrations().expect("pending").is_empty()
+    );
+    let app = TestApp::spawn(db, &[]);
+    let pending = app.db.connect(PoolOptions::new(1, Duration::from_secs(10))).pending_migrations().expect("pending");
+    assert!(pending.is_empty(), "not applied at start: {pending:?}");
+    app.register("gina", "gina-pass-123").await;
+    let response = app.log_in("gina", "gina-pass-123").await.get("/api/profile/").await;
+    assert_eq!(response.status, StatusCode::OK, "{}", response.text());
+}
+
+#[actix_web::test]
+async fn an_empty_sqlite_database_is_migrated_at_start() {
+    an_empty_database_is_migrated_at_start(Backend::Sqlite).await
+}
+
+#[actix_web::test]
+async fn an_empty_postgres_database_is_migrated_at_start() {
+    an_empty_database_is_migrated_at_start(Backend::Postgres).await
+}
 
 #[actix_web::test]
 async fn unreachable_postgres_names_the_url_without_its_password() {
     let url = "postgres://u:secret@127.0.0.1:1/x";
-    let db = TestDb::sqlite();
+    let db = TestDatabase::empty(Backend::Sqlite);
     let settings = test_settings(&db, &[("DATABASE_URL", url), ("LATCHKEY_DB_CONNECT_TIMEOUT", "1")]);
     let message = match Application::build(&settings) {
         Ok(_) => panic!("the server started on {url}"),
@@ -20,7 +49,7 @@ async fn unreachable_postgres_names_the_url_without_its_password() {
 
 #[actix_web::test]
 async fn an_unknown_scheme_stops_start_up_naming_the_variable() {
-    let db = TestDb::sqlite();
+    let db = TestDatabase::empty(Backend::Sqlite);
     let settings = test_settings(&db, &[("LATCHKEY_AUTH_SCHEMES", "jwt,session")]);
     let message = match Application::build(&settings) {
         Ok(_) => panic!("the server started with an unknown scheme"),

@@ -19,7 +19,6 @@ mod error;
 mod keys;
 pub mod migrations;
 pub mod schema;
-pub mod scratch;
 mod tokens;
 mod users;
 

@@ -1,37 +1,42 @@
 use chrono::{NaiveDate, NaiveDateTime, Timelike, Utc};
 use latchkey_domain::{NewUser, OutstandingToken, User, UserId, UserStore};
-use latchkey_store::{Database, PoolOptions};
-use tempfile::TempDir;
+use latchkey_store::{Backend, Database, PoolOptions};
+use latchkey_test_db::TestDatabase;
+use std::time::Duration;
 
-/// A migrated SQLite database in its own directory, removed on drop.
-pub struct SqliteDb {
+/// A pool on a fresh test database; both go when dropped.
+pub struct TestDb {
     pub db: Database,
-    // Kept for its Drop: the directory (database, -wal and -shm files) goes with the test.
-    _dir: TempDir,
+    // Declared after the pool, so dropped after it: the database (or SQLite's directory) goes
+    // with the test.
+    _test_db: TestDatabase,
 }
 
-impl std::ops::Deref for SqliteDb {
+impl std::ops::Deref for TestDb {
     type Target = Database;
     fn deref(&self) -> &Database {
         &self.db
     }
 }
 
-pub fn sqlite_url(dir: &TempDir) -> String {
-    format!("sqlite://{}", dir.path().join("latchkey.sqlite3").display())
+fn open(test_db: TestDatabase, max_size: u32) -> TestDb {
+    // Longer than the 5 s default: the PostgreSQL tests share one server with other test binaries.
+    let db = test_db.connect(PoolOptions::new(max_size, Duration::from_secs(10)));
+    TestDb { db, _test_db: test_db }
 }
 
-pub fn unmigrated_sqlite(max_size: u32) -> SqliteDb {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let db =
-        Database::connect(&sqlite_url(&dir), PoolOptions { max_size, ..PoolOptions::default() }).expect("open SQLite");
-    SqliteDb { db, _dir: dir }
+/// A migrated database on `backend` behind a pool of `max_size`.
+pub fn database(backend: Backend, max_size: u32) -> TestDb {
+    open(TestDatabase::new(backend), max_size)
 }
 
-pub fn sqlite(max_size: u32) -> SqliteDb {
-    let db = unmigrated_sqlite(max_size);
-    db.run_migrations().expect("migrations");
-    db
+/// The same without the migrations.
+pub fn unmigrated(backend: Backend, max_size: u32) -> TestDb {
+    open(TestDatabase::empty(backend), max_size)
+}
+
+pub fn sqlite(max_size: u32) -> TestDb {
+    database(Backend::Sqlite, max_size)
 }
 
 /// Now, to the microsecond: PostgreSQL keeps no more, so values round-trip on both backends.

@@ -1,7 +1,8 @@
-use crate::common::{sqlite, sqlite_url};
+use crate::common::sqlite;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use latchkey_store::{AnyConnection, Backend, ConnectError, Database, PoolOptions};
+use latchkey_test_db::TestDatabase;
 use std::time::{Duration, Instant};
 
 #[test]
@@ -40,16 +41,16 @@ fn an_unopenable_sqlite_file_fails_at_start() {
 
 #[test]
 fn a_pool_without_connections_is_refused() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let err = Database::connect(&sqlite_url(&dir), PoolOptions { max_size: 0, ..PoolOptions::default() })
+    let test_db = TestDatabase::empty(Backend::Sqlite);
+    let err = Database::connect(test_db.url(), PoolOptions { max_size: 0, ..PoolOptions::default() })
         .expect_err("empty pool");
     assert!(matches!(err, ConnectError::InvalidOptions { .. }), "{err:?}");
 }
 
 #[test]
 fn sqlite_url_forms_open_the_same_file() {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let path = dir.path().join("forms.sqlite3");
+    let test_db = TestDatabase::empty(Backend::Sqlite);
+    let path = test_db.sqlite_file().expect("a SQLite file");
     let first = Database::connect(&format!("sqlite://{}", path.display()), PoolOptions::new(1, Duration::from_secs(5)))
         .expect("sqlite://");
     first.run_migrations().expect("migrate");

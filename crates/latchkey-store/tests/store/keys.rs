@@ -1,7 +1,9 @@
-use crate::common::sqlite;
+use crate::common::database;
 use crate::suite;
+use latchkey_store::Backend;
 
-#[test]
-fn opaque_key_store() {
-    suite::keys(&sqlite(2), "");
+fn opaque_key_store(backend: Backend) {
+    suite::keys(&database(backend, 2), "");
 }
+
+on_both_backends!(opaque_key_store);

@@ -1,4 +1,4 @@
-use crate::common::{sqlite, unmigrated_sqlite};
+use crate::common::{database, unmigrated};
 use latchkey_store::Backend;
 use latchkey_store::migrations::migration_names;
 use std::path::Path;
@@ -37,19 +37,20 @@ fn both_backends_have_the_same_migrations() {
     assert_eq!(migration_names(Backend::Postgres), postgres);
 }
 
-#[test]
-fn migrations_run_once() {
-    let db = unmigrated_sqlite(2);
-    let all = migration_names(Backend::Sqlite);
+fn migrations_run_once(backend: Backend) {
+    let db = unmigrated(backend, 2);
+    let all = migration_names(backend);
     assert_eq!(db.pending_migrations().expect("pending"), all);
     assert_eq!(db.run_migrations().expect("first run"), all);
     assert_eq!(db.pending_migrations().expect("pending"), Vec::<String>::new());
     assert_eq!(db.run_migrations().expect("second run"), Vec::<String>::new());
 }
 
-#[test]
-fn migrated_database_reports_nothing_pending() {
-    let db = sqlite(1);
+fn migrated_database_reports_nothing_pending(backend: Backend) {
+    let db = database(backend, 1);
     assert!(db.pending_migrations().expect("pending").is_empty());
-    assert_eq!(db.backend(), Backend::Sqlite);
+    assert!(db.run_migrations().expect("again").is_empty());
+    assert_eq!(db.backend(), backend);
 }
+
+on_both_backends!(migrations_run_once, migrated_database_reports_nothing_pending);

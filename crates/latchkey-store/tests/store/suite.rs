@@ -1,6 +1,6 @@
-//! Checks written against any migrated `Database`, so the SQLite tests and the PostgreSQL smoke
-//! test run the same code. `p` prefixes every name and jti so runs against a long-lived
-//! PostgreSQL database do not collide.
+//! Checks written against any migrated `Database`, so the SQLite and the PostgreSQL tests run
+//! the same code. `p` prefixes every name and jti, so that checks may share a database (each
+//! test has a fresh one of its own today, and passes "").
 
 use crate::common::{at, create_user, in_a_day, new_user, now, token};
 use diesel::prelude::*;

@@ -1,17 +1,21 @@
-use crate::common::sqlite;
+use crate::common::database;
 use crate::suite;
+use latchkey_store::Backend;
 
-#[test]
-fn outstanding_and_blacklisted_tokens() {
-    suite::outstanding_and_blacklist(&sqlite(2), "");
+fn outstanding_and_blacklisted_tokens(backend: Backend) {
+    suite::outstanding_and_blacklist(&database(backend, 2), "");
 }
 
-#[test]
-fn rotation_is_all_or_nothing() {
-    suite::rotation(&sqlite(2), "");
+fn rotation_is_all_or_nothing(backend: Backend) {
+    suite::rotation(&database(backend, 2), "");
 }
 
-#[test]
-fn flush_removes_expired_tokens_and_their_blacklist_entries() {
-    suite::flush(&sqlite(2), "");
+fn flush_removes_expired_tokens_and_their_blacklist_entries(backend: Backend) {
+    suite::flush(&database(backend, 2), "");
 }
+
+on_both_backends!(
+    outstanding_and_blacklisted_tokens,
+    rotation_is_all_or_nothing,
+    flush_removes_expired_tokens_and_their_blacklist_entries
+);

@@ -1,7 +1,9 @@
-use crate::common::sqlite;
+use crate::common::database;
 use crate::suite;
+use latchkey_store::Backend;
 
-#[test]
-fn user_store_round_trips() {
-    suite::users(&sqlite(2), "");
+fn user_store_round_trips(backend: Backend) {
+    suite::users(&database(backend, 2), "");
 }
+
+on_both_backends!(user_store_round_trips);
