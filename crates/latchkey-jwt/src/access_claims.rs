@@ -1,6 +1,7 @@
 //! The typed payload of an access token that checked out.
 
-use crate::claims::{Claims, JTI_CLAIM, TOKEN_TYPE_CLAIM, USER_ID_CLAIM, UserIdClaim, numeric_date};
+use crate::claims::{Claims, JTI_CLAIM, TOKEN_TYPE_CLAIM, USER_ID_CLAIM, UserIdClaim};
+use crate::codec::TimeClaims;
 use crate::error::TokenError;
 use crate::payload::TokenKind;
 use serde_json::Value;
@@ -24,11 +25,12 @@ pub struct AccessClaims {
 }
 
 impl AccessClaims {
-    /// Splits a payload that passed decoding (so `exp`, `iat` and `jti` are well formed) and
-    /// `Token.verify()` for an access token (so `exp` and `jti` are there).
-    pub(crate) fn from_checked(claims: Claims) -> Result<Self, TokenError> {
-        let exp = claims.exp().ok_or(TokenError::NoExp)?;
-        let iat = claims.get("iat").and_then(numeric_date);
+    /// Splits a payload that passed decoding (so `exp`, `iat` and `jti` are well formed, and
+    /// `times` were read from it) and `Token.verify()` for an access token (so `exp` and `jti`
+    /// are there).
+    pub(crate) fn from_checked(claims: Claims, times: &TimeClaims) -> Result<Self, TokenError> {
+        let exp = times.exp.ok_or(TokenError::NoExp)?;
+        let iat = times.iat;
         let user_id = claims.user_id();
         let mut jti = None;
         let mut extra = Claims::new();
@@ -59,7 +61,8 @@ mod tests {
             "token_type": "access", "exp": 1_900_000_000.7, "iat": 1_800_000_000, "jti": "j",
             "user_id": "7", "role": "admin", "aud": "api", "nbf": 5
         }));
-        let access = AccessClaims::from_checked(checked).expect("typed");
+        let times = TimeClaims::read(&checked).expect("times");
+        let access = AccessClaims::from_checked(checked, &times).expect("typed");
         assert_eq!(access.token_type, TokenKind::Access);
         assert_eq!((access.exp, access.iat, access.jti.as_str()), (1_900_000_000, Some(1_800_000_000), "j"));
         assert_eq!(access.user_id, UserIdClaim::Id(UserId(7)));
@@ -68,8 +71,9 @@ mod tests {
 
     #[test]
     fn iat_and_user_id_may_be_missing() {
-        let access =
-            AccessClaims::from_checked(claims(json!({"token_type": "access", "exp": 5, "jti": "j"}))).expect("typed");
+        let checked = claims(json!({"token_type": "access", "exp": 5, "jti": "j"}));
+        let times = TimeClaims::read(&checked).expect("times");
+        let access = AccessClaims::from_checked(checked, &times).expect("typed");
         assert_eq!((access.iat, access.user_id), (None, UserIdClaim::Missing));
         assert!(access.extra.as_map().is_empty());
     }

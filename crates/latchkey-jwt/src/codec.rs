@@ -62,16 +62,23 @@ impl JwtCodec {
     /// passed `exp`, which is [`TokenError::Expired`] (and comes after the signature, so an
     /// expired token under another key is invalid). Type and id are not checked here.
     pub(crate) fn decode_at(&self, token: &str, now: UnixNanos) -> Result<Claims, TokenError> {
+        self.decode_timed(token, now).map(|(claims, _)| claims)
+    }
+
+    /// [`decode_at`](Self::decode_at), with the time claims as they were read for the checks,
+    /// for callers that keep them (typed claims, the scheme's cache).
+    pub(crate) fn decode_timed(&self, token: &str, now: UnixNanos) -> Result<(Claims, TimeClaims), TokenError> {
         let data = decode::<Map<String, Value>>(token, self.settings.decoding_key(), &self.validation)
             .map_err(|_| TokenError::Invalid)?;
         let claims = Claims::from(data.claims);
-        self.check_registered_claims(&claims, now)?;
-        Ok(claims)
+        let times = TimeClaims::read(&claims)?;
+        self.check_registered_claims(&claims, &times, now)?;
+        Ok((claims, times))
     }
 
     // PyJWT's `_validate_claims`, in its order.
-    fn check_registered_claims(&self, claims: &Claims, now: UnixNanos) -> Result<(), TokenError> {
-        self.check_times(&TimeClaims::read(claims)?, now)?;
+    fn check_registered_claims(&self, claims: &Claims, times: &TimeClaims, now: UnixNanos) -> Result<(), TokenError> {
+        self.check_times(times, now)?;
         if let Some(issuer) = self.settings.issuer()
             && claims.get("iss").and_then(Value::as_str) != Some(issuer)
         {

@@ -2,7 +2,6 @@
 
 use crate::claims::UserIdClaim;
 use crate::clock::UnixNanos;
-use crate::codec::TimeClaims;
 use crate::error::TokenError;
 use crate::tokens::JwtTokens;
 use crate::verified::{VerifiedAccess, VerifiedCache};
@@ -60,12 +59,9 @@ impl JwtScheme {
         }
         // PyJWT cannot decode bytes that are not UTF-8 either: an invalid token, not a bad header.
         let token = std::str::from_utf8(raw).map_err(|_| TokenError::Invalid)?;
-        let claims = self.tokens.decode_access_at(token, now)?;
-        let verified = Arc::new(VerifiedAccess {
-            user_id: claims.user_id(),
-            jti: claims.jti().map(str::to_owned),
-            times: TimeClaims::read(&claims)?,
-        });
+        let (claims, times) = self.tokens.decode_access_at(token, now)?;
+        let verified =
+            Arc::new(VerifiedAccess { user_id: claims.user_id(), jti: claims.jti().map(str::to_owned), times });
         self.verified.insert(raw, Arc::clone(&verified));
         Ok(verified)
     }
@@ -119,6 +115,7 @@ fn rejected_access_token(err: TokenError) -> SchemeError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::TimeClaims;
     use crate::service::JwtService;
     use crate::settings::JwtSettings;
     use crate::test_support::{SECRET, StoreDirectory, add_user, craft, craft_with, now, payload_for, with, without};

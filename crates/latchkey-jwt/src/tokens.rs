@@ -37,7 +37,8 @@ impl JwtTokens {
     /// `Token.verify()`: `exp`, id, and type `access`. Access tokens are never looked up in
     /// the blacklist (simplejwt's blacklist holds refresh tokens only), so this needs no store.
     pub fn verify_access(&self, token: &str) -> Result<AccessClaims, TokenError> {
-        AccessClaims::from_checked(self.decode_access_at(token, UnixNanos::now())?)
+        let (claims, times) = self.decode_access_at(token, UnixNanos::now())?;
+        AccessClaims::from_checked(claims, &times)
     }
 
     /// [`verify_access`](Self::verify_access), then the payload deserialized into the caller's
@@ -46,7 +47,7 @@ impl JwtTokens {
     /// answer. A `user_id` field of type [`UserIdClaim`](crate::UserIdClaim) reads it as
     /// simplejwt does, string or integer.
     pub fn verify_access_as<C: DeserializeOwned>(&self, token: &str) -> Result<C, ClaimsError> {
-        let claims = self.decode_access_at(token, UnixNanos::now())?;
+        let (claims, _) = self.decode_access_at(token, UnixNanos::now())?;
         serde_json::from_value(Value::Object(claims.into_map())).map_err(ClaimsError::Deserialize)
     }
 
@@ -78,11 +79,12 @@ impl JwtTokens {
         Ok(IssuedPair { tokens, outstanding })
     }
 
-    /// The checks of [`verify_access`](Self::verify_access), giving the untyped payload.
-    pub(crate) fn decode_access_at(&self, token: &str, now: UnixNanos) -> Result<Claims, TokenError> {
-        let claims = self.codec.decode_at(token, now)?;
+    /// The checks of [`verify_access`](Self::verify_access), giving the untyped payload and its
+    /// time claims.
+    pub(crate) fn decode_access_at(&self, token: &str, now: UnixNanos) -> Result<(Claims, TimeClaims), TokenError> {
+        let (claims, times) = self.codec.decode_timed(token, now)?;
         payload::verify_typed(&claims, TokenKind::Access)?;
-        Ok(claims)
+        Ok((claims, times))
     }
 
     /// The checks of [`verify_access`](Self::verify_access) that depend on the time (`exp`,

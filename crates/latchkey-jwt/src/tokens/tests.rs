@@ -190,7 +190,7 @@ fn issue_at_a_fixed_instant() {
     let access = payload(&issued.tokens.access);
     assert_eq!((int(&access, "iat"), int(&access, "exp")), (1_800_000_000, 1_800_000_300));
     assert_eq!(
-        tokens.decode_access_at(&issued.tokens.access, at.into()).map(|c| c.user_id()),
+        tokens.decode_access_at(&issued.tokens.access, at.into()).map(|(c, _)| c.user_id()),
         Ok(UserIdClaim::Id(UserId(1)))
     );
 }
