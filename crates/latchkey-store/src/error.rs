@@ -40,6 +40,10 @@ impl MigrationError {
 /// `url` with any password replaced by `***`: the one in the user-info part
 /// (`postgres://user:***@host/db`) and a `password=` query parameter. Everything else is kept
 /// so the message still says which database was meant.
+///
+/// Hand-written rather than through the `url` crate: WHATWG parsing ends the authority at the
+/// first unescaped `/`, so a password containing one (which libpq accepts) would be read as a
+/// path and shown; this over-redacts instead. SQLite paths are not URLs at all.
 pub fn redact_url(url: &str) -> String {
     let (before_query, query) = match url.find(['?', '#']) {
         Some(at) => url.split_at(at),
