@@ -14,8 +14,8 @@ const INSTALL_HINT: &str = "PostgreSQL is needed for the PostgreSQL tests. Insta
 pub(crate) struct PgServer {
     /// `postgres://user:password@host:port`, without a database.
     base: String,
-    /// The query string of `LATCHKEY_TEST_PG_URL` (`?sslmode=…`, with its `?`), kept on every
-    /// database URL; empty for the servers started here.
+    /// The query string of `LATCHKEY_TEST_PG_URL` (with its `?`), kept on every database URL,
+    /// plus `sslmode=disable` unless it names an `sslmode` (see `without_tls_unless_asked`).
     query: String,
     /// Connections to the `postgres` database, for `CREATE` and `DROP DATABASE`: reused, since a
     /// new one costs a password exchange (and TLS on Debian's cluster) per test database.
@@ -50,6 +50,7 @@ impl PgServer {
     }
 
     fn new(base: String, query: String, watchdog: Option<Child>) -> Self {
+        let query = without_tls_unless_asked(query);
         PgServer { base, query, idle: Mutex::new(Vec::new()), template: OnceLock::new(), _watchdog: watchdog }
     }
 
@@ -108,6 +109,22 @@ impl PgServer {
 }
 
 /// `postgres://u:p@h:5432/db?x=y` → (`postgres://u:p@h:5432`, `?x=y`).
+/// `sslmode=disable` unless the query names an `sslmode`. Debian's cluster has `ssl = on`, so
+/// libpq's default (`prefer`) speaks TLS even to 127.0.0.1, and a test binary then crashes now
+/// and then at exit (a segfault or double free in OpenSSL's exit-time cleanup while pool
+/// threads that used TLS are still winding down; seen about once in 30-45 runs). The tests
+/// talk to a local server, where TLS protects nothing; a server that requires it is reached by
+/// putting `?sslmode=require` in `LATCHKEY_TEST_PG_URL`.
+fn without_tls_unless_asked(query: String) -> String {
+    if query.contains("sslmode=") {
+        query
+    } else if query.is_empty() {
+        "?sslmode=disable".to_owned()
+    } else {
+        format!("{query}&sslmode=disable")
+    }
+}
+
 fn split_server_url(url: &str) -> (String, String) {
     let url = url.trim();
     let (front, query) = match url.find('?') {
@@ -322,7 +339,14 @@ fn private_cluster(root: bool) -> Result<PgServer, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::split_server_url;
+    use super::{split_server_url, without_tls_unless_asked};
+
+    #[test]
+    fn tls_is_off_unless_the_url_asks_for_it() {
+        assert_eq!(without_tls_unless_asked(String::new()), "?sslmode=disable");
+        assert_eq!(without_tls_unless_asked("?connect_timeout=3".into()), "?connect_timeout=3&sslmode=disable");
+        assert_eq!(without_tls_unless_asked("?sslmode=require".into()), "?sslmode=require");
+    }
 
     #[test]
     fn server_urls_lose_their_database_but_keep_their_query() {
