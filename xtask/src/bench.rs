@@ -4,6 +4,7 @@
 mod process;
 mod wrk;
 
+use anyhow::{Context as _, anyhow, bail};
 use latchkey_domain::PasswordHasher as _;
 use latchkey_password::BcryptSha256;
 use process::{BenchDb, Server, free_port, post_form_field};
@@ -112,7 +113,7 @@ fn lua(scenario: &Scenario, creds: &Credentials) -> String {
     script
 }
 
-fn credentials(url: &str) -> Result<Credentials, String> {
+fn credentials(url: &str) -> anyhow::Result<Credentials> {
     let form = [("username", USER), ("password", PASSWORD)];
     Ok(Credentials {
         access: post_form_field(&format!("{url}/api/token/"), &form, "access")?,
@@ -128,7 +129,7 @@ struct Row {
     oracle: Option<Measurement>,
 }
 
-pub fn run(options: &Options) -> Result<(), String> {
+pub fn run(options: &Options) -> anyhow::Result<()> {
     wrk::ensure_installed()?;
     let root = project_root();
     let work = tempdir()?;
@@ -146,9 +147,9 @@ pub fn run(options: &Options) -> Result<(), String> {
                 .current_dir(&root)
                 .args(["build", "--release", "--quiet", "-p", "latchkey-server"])
                 .status()
-                .map_err(|e| format!("cannot run cargo: {e}"))?;
+                .context("cannot run cargo")?;
             if !status.success() {
-                return Err("cargo build --release -p latchkey-server failed".into());
+                bail!("cargo build --release -p latchkey-server failed");
             }
             let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
             target.join("release").join("latchkey-server")
@@ -158,10 +159,10 @@ pub fn run(options: &Options) -> Result<(), String> {
     let db = match options.database.as_str() {
         "sqlite" => BenchDb::sqlite(&work),
         "postgres" => BenchDb::postgres(&options.pg_url)?,
-        other => return Err(format!("--database must be sqlite or postgres, not {other:?}")),
+        other => bail!("--database must be sqlite or postgres, not {other:?}"),
     };
     let fixture = work.join("fixture.json");
-    std::fs::write(&fixture, FIXTURE).map_err(|e| e.to_string())?;
+    std::fs::write(&fixture, FIXTURE)?;
     let env = [
         ("DATABASE_URL", db.url().to_owned()),
         ("LATCHKEY_SIGNING_KEY", SIGNING_KEY.to_owned()),
@@ -169,14 +170,14 @@ pub fn run(options: &Options) -> Result<(), String> {
         ("LATCHKEY_LOG", "warn".to_owned()),
     ];
     println!("bench: seeding {}", db.describe());
-    let seeded = Command::new(std::env::current_exe().map_err(|e| e.to_string())?)
+    let seeded = Command::new(std::env::current_exe()?)
         .arg("seed")
         .arg(&fixture)
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .output()
-        .map_err(|e| format!("cannot run the seed task: {e}"))?;
+        .context("cannot run the seed task")?;
     if !seeded.status.success() {
-        return Err(format!("seeding failed: {}", String::from_utf8_lossy(&seeded.stderr)));
+        bail!("seeding failed: {}", String::from_utf8_lossy(&seeded.stderr));
     }
 
     let port = free_port()?;
@@ -192,7 +193,7 @@ pub fn run(options: &Options) -> Result<(), String> {
     let login_connections = (cores * 4).max(8);
     let run_for = |server: &Server, scenario: &Scenario, creds: &Credentials, seconds: u32| {
         let script = work.join(format!("{}-{}.lua", server.name, scenario.label.len() * 31 + scenario.path.len()));
-        std::fs::write(&script, lua(scenario, creds)).map_err(|e| e.to_string())?;
+        std::fs::write(&script, lua(scenario, creds))?;
         wrk::run(&Load {
             url: &server.url,
             script: &script,
@@ -244,7 +245,7 @@ pub fn run(options: &Options) -> Result<(), String> {
     let (profile, login) = (&all[1], &all[3]);
     let flood = {
         let script = work.join("flood.lua");
-        std::fs::write(&script, lua(login, &latchkey_creds)).map_err(|e| e.to_string())?;
+        std::fs::write(&script, lua(login, &latchkey_creds))?;
         let url = latchkey.url.clone();
         let seconds = options.seconds + 2;
         std::thread::spawn(move || {
@@ -253,7 +254,7 @@ pub fn run(options: &Options) -> Result<(), String> {
     };
     std::thread::sleep(std::time::Duration::from_secs(1));
     let during_flood = run_one(&latchkey, profile, &latchkey_creds)?;
-    let flood = flood.join().map_err(|_| "the login flood thread panicked".to_owned())??;
+    let flood = flood.join().map_err(|_| anyhow!("the login flood thread panicked"))??;
 
     println!("bench: GET /api/profile/ (Bearer) with 256 connections");
     let wide = Scenario { connections: Some(256), ..scenarios(login_connections).remove(1) };
@@ -280,10 +281,10 @@ pub fn run(options: &Options) -> Result<(), String> {
     Ok(())
 }
 
-fn start_oracle(dir: &Path, work: &Path) -> Result<Server, String> {
+fn start_oracle(dir: &Path, work: &Path) -> anyhow::Result<Server> {
     let script = dir.join("run.sh");
     if !script.exists() {
-        return Err(format!("{} has no run.sh: is it the oracle directory?", dir.display()));
+        bail!("{} has no run.sh: is it the oracle directory?", dir.display());
     }
     println!("bench: starting the Django oracle from {} (first start installs its venv)", dir.display());
     let port = free_port()?;
@@ -300,14 +301,14 @@ fn median(mut slices: Vec<Measurement>) -> Measurement {
 }
 
 /// Seconds one bcrypt verification takes at `cost`, on one core, measured here.
-fn time_verification(cost: u32) -> Result<f64, String> {
-    let hasher = BcryptSha256::new(cost).map_err(|e| e.to_string())?;
-    let hash = hasher.hash(PASSWORD).map_err(|e| e.to_string())?;
+fn time_verification(cost: u32) -> anyhow::Result<f64> {
+    let hasher = BcryptSha256::new(cost)?;
+    let hash = hasher.hash(PASSWORD)?;
     let rounds = 5;
     let started = Instant::now();
     for _ in 0..rounds {
         if !hasher.verify(PASSWORD, &hash) {
-            return Err("bcrypt verification failed".into());
+            bail!("bcrypt verification failed");
         }
     }
     Ok(started.elapsed().as_secs_f64() / f64::from(rounds))
@@ -427,8 +428,8 @@ fn project_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
-fn tempdir() -> Result<PathBuf, String> {
+fn tempdir() -> anyhow::Result<PathBuf> {
     let dir = std::env::temp_dir().join(format!("latchkey-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    std::fs::create_dir_all(&dir).with_context(|| dir.display().to_string())?;
     Ok(dir)
 }

@@ -22,7 +22,6 @@ fn main() -> ExitCode {
         Command::FlushExpiredTokens => accounts::flush_expired_tokens(),
         Command::Bench { database, pg_url, oracle, seconds, connections, bcrypt_cost, server_bin } => {
             bench::run(&bench::Options { database, pg_url, oracle, seconds, connections, bcrypt_cost, server_bin })
-                .map_err(anyhow::Error::msg)
         }
     };
     match result {

@@ -1,15 +1,16 @@
 //! The processes a benchmark starts (the server under test, the Django oracle) and the
 //! databases it creates; each is stopped or dropped when its guard goes out of scope.
 
+use anyhow::{Context as _, anyhow, bail};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-pub fn free_port() -> Result<u16, String> {
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
-    listener.local_addr().map(|a| a.port()).map_err(|e| e.to_string())
+pub fn free_port() -> anyhow::Result<u16> {
+    let listener = TcpListener::bind("127.0.0.1:0").context("no free port")?;
+    Ok(listener.local_addr()?.port())
 }
 
 /// A server process, stopped with SIGTERM (then SIGKILL) on drop.
@@ -20,26 +21,26 @@ pub struct Server {
 }
 
 impl Server {
-    pub fn start(name: &'static str, mut command: Command, port: u16, log: &Path) -> Result<Self, String> {
-        let log_file = std::fs::File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
-        let err_file = log_file.try_clone().map_err(|e| e.to_string())?;
+    pub fn start(name: &'static str, mut command: Command, port: u16, log: &Path) -> anyhow::Result<Self> {
+        let log_file = std::fs::File::create(log).with_context(|| log.display().to_string())?;
+        let err_file = log_file.try_clone()?;
         let child = command
             .stdin(Stdio::null())
             .stdout(log_file)
             .stderr(err_file)
             .spawn()
-            .map_err(|e| format!("cannot start {name}: {e}"))?;
+            .with_context(|| format!("cannot start {name}"))?;
         let mut server = Server { child, url: format!("http://127.0.0.1:{port}"), name };
         server.wait_ready(log)?;
         Ok(server)
     }
 
-    fn wait_ready(&mut self, log: &Path) -> Result<(), String> {
+    fn wait_ready(&mut self, log: &Path) -> anyhow::Result<()> {
         let deadline = Instant::now() + Duration::from_secs(600);
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
                 let tail = std::fs::read_to_string(log).unwrap_or_default();
-                return Err(format!("{} exited early ({status}):\n{tail}", self.name));
+                bail!("{} exited early ({status}):\n{tail}", self.name);
             }
             if curl(&["-s", "-o", "/dev/null", "-w", "%{http_code}", &format!("{}/", self.url)])
                 .is_ok_and(|code| code == "200")
@@ -48,7 +49,7 @@ impl Server {
             }
             thread::sleep(Duration::from_millis(250));
         }
-        Err(format!("{} did not answer within 600 s (log: {})", self.name, log.display()))
+        Err(anyhow!("{} did not answer within 600 s (log: {})", self.name, log.display()))
     }
 
     pub fn pid(&self) -> u32 {
@@ -92,7 +93,7 @@ impl BenchDb {
         BenchDb::Sqlite { dir: dir.to_owned(), url }
     }
 
-    pub fn postgres(server: &str) -> Result<Self, String> {
+    pub fn postgres(server: &str) -> anyhow::Result<Self> {
         let name = format!("latchkey_bench_{}", std::process::id());
         psql(server, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
         psql(server, &format!("CREATE DATABASE {name}"))?;
@@ -122,30 +123,27 @@ impl Drop for BenchDb {
     }
 }
 
-fn psql(server: &str, sql: &str) -> Result<(), String> {
+fn psql(server: &str, sql: &str) -> anyhow::Result<()> {
     let admin = format!("{}/postgres", server.trim_end_matches('/'));
-    let output = Command::new("psql")
-        .args([admin.as_str(), "-qc", sql])
-        .output()
-        .map_err(|e| format!("cannot run psql: {e}"))?;
+    let output = Command::new("psql").args([admin.as_str(), "-qc", sql]).output().context("cannot run psql")?;
     if output.status.success() {
         Ok(())
     } else {
-        Err(format!("psql {sql:?}: {}", String::from_utf8_lossy(&output.stderr).trim()))
+        Err(anyhow!("psql {sql:?}: {}", String::from_utf8_lossy(&output.stderr).trim()))
     }
 }
 
 /// Runs curl and returns its stdout.
-pub fn curl(args: &[&str]) -> Result<String, String> {
-    let output = Command::new("curl").args(args).output().map_err(|e| format!("cannot run curl: {e}"))?;
+pub fn curl(args: &[&str]) -> anyhow::Result<String> {
+    let output = Command::new("curl").args(args).output().context("cannot run curl")?;
     if !output.status.success() {
-        return Err(format!("curl {args:?} failed: {}", String::from_utf8_lossy(&output.stderr)));
+        bail!("curl {args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 /// POSTs a form and returns the named field of the JSON answer.
-pub fn post_form_field(url: &str, form: &[(&str, &str)], field: &str) -> Result<String, String> {
+pub fn post_form_field(url: &str, form: &[(&str, &str)], field: &str) -> anyhow::Result<String> {
     let mut args: Vec<String> = vec!["-s".into(), "-X".into(), "POST".into()];
     for (k, v) in form {
         args.push("--data-urlencode".into());
@@ -154,6 +152,6 @@ pub fn post_form_field(url: &str, form: &[(&str, &str)], field: &str) -> Result<
     args.push(url.into());
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let body = curl(&refs)?;
-    let value: serde_json::Value = serde_json::from_str(&body).map_err(|e| format!("{url} answered {body:?}: {e}"))?;
-    value.get(field).and_then(|v| v.as_str()).map(str::to_owned).ok_or_else(|| format!("{url} answered {body}"))
+    let value: serde_json::Value = serde_json::from_str(&body).with_context(|| format!("{url} answered {body:?}"))?;
+    value.get(field).and_then(|v| v.as_str()).map(str::to_owned).ok_or_else(|| anyhow!("{url} answered {body}"))
 }

@@ -1,5 +1,6 @@
 //! Running wrk and reading its report.
 
+use anyhow::{Context as _, anyhow, bail};
 use std::path::Path;
 use std::process::Command;
 
@@ -21,7 +22,7 @@ pub struct Load<'a> {
     pub seconds: u32,
 }
 
-pub fn ensure_installed() -> Result<(), String> {
+pub fn ensure_installed() -> anyhow::Result<()> {
     if Command::new("wrk").arg("--version").output().is_ok() {
         return Ok(());
     }
@@ -29,14 +30,14 @@ pub fn ensure_installed() -> Result<(), String> {
     let status = Command::new("sh")
         .args(["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk"])
         .status()
-        .map_err(|e| format!("cannot run apt-get: {e}"))?;
+        .context("cannot run apt-get")?;
     if !status.success() || Command::new("wrk").arg("--version").output().is_err() {
-        return Err("wrk is not installed and apt-get could not install it (apt-get install wrk)".into());
+        bail!("wrk is not installed and apt-get could not install it (apt-get install wrk)");
     }
     Ok(())
 }
 
-pub fn run(load: &Load<'_>) -> Result<Measurement, String> {
+pub fn run(load: &Load<'_>) -> anyhow::Result<Measurement> {
     let output = Command::new("wrk")
         .arg(format!("-t{}", load.threads.min(load.connections).max(1)))
         .arg(format!("-c{}", load.connections))
@@ -48,12 +49,12 @@ pub fn run(load: &Load<'_>) -> Result<Measurement, String> {
         .arg(load.script)
         .arg(load.url)
         .output()
-        .map_err(|e| format!("cannot run wrk: {e}"))?;
+        .context("cannot run wrk")?;
     let text = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
-        return Err(format!("wrk failed: {}{}", text, String::from_utf8_lossy(&output.stderr)));
+        bail!("wrk failed: {}{}", text, String::from_utf8_lossy(&output.stderr));
     }
-    parse(&text).ok_or_else(|| format!("cannot read wrk's report:\n{text}"))
+    parse(&text).ok_or_else(|| anyhow!("cannot read wrk's report:\n{text}"))
 }
 
 /// Reads `Requests/sec:`, the 50% and 99% lines of `--latency`, and error counts.
