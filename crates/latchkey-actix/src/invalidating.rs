@@ -43,6 +43,12 @@ impl<S: UserStore> UserStore for InvalidatingStore<S> {
         result
     }
 
+    fn replace_password_hash(&self, id: UserId, expected: &str, new: &str) -> Result<bool, StoreError> {
+        let result = self.inner.replace_password_hash(id, expected, new);
+        self.caches.user_changed(id);
+        result
+    }
+
     fn set_active(&self, id: UserId, active: bool) -> Result<(), StoreError> {
         let result = self.inner.set_active(id, active);
         self.caches.user_changed(id);

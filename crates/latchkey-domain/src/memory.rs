@@ -75,6 +75,17 @@ impl UserStore for MemoryStore {
         Ok(())
     }
 
+    fn replace_password_hash(&self, id: UserId, expected: &str, new: &str) -> Result<bool, StoreError> {
+        let mut state = self.lock();
+        match state.users.get_mut(&id.0) {
+            Some(user) if user.password_hash == expected => {
+                user.password_hash = new.to_owned();
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
     fn set_active(&self, id: UserId, active: bool) -> Result<(), StoreError> {
         let mut state = self.lock();
         let user = state.users.get_mut(&id.0).ok_or(StoreError::NotFound)?;

@@ -27,4 +27,12 @@ pub trait PasswordHasher: Send + Sync {
     /// Spends the time of one verification without a user to check against, so that a login
     /// for an unknown username takes as long as one with a wrong password (Django #20760).
     fn verify_dummy(&self, password: &str);
+
+    /// Whether `encoded` should be replaced by a fresh hash once the password is known to
+    /// match: another format than the one new passwords get, or weaker parameters (Django's
+    /// `must_update`). Hashers with a single format and fixed parameters never ask.
+    fn must_update(&self, encoded: &str) -> bool {
+        let _ = encoded;
+        false
+    }
 }

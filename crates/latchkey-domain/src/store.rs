@@ -12,6 +12,10 @@ pub trait UserStore: Send + Sync {
     fn find_user_by_username(&self, username: &str) -> Result<Option<User>, StoreError>;
     fn find_user_by_id(&self, id: UserId) -> Result<Option<User>, StoreError>;
     fn set_password_hash(&self, id: UserId, password_hash: &str) -> Result<(), StoreError>;
+    /// Replaces the user's hash with `new` only if it is still `expected` (the one a login just
+    /// checked), so that re-hashing after a login never overwrites a password changed in the
+    /// meantime. `Ok(false)` when the hash had changed (or the user is gone).
+    fn replace_password_hash(&self, id: UserId, expected: &str, new: &str) -> Result<bool, StoreError>;
     fn set_active(&self, id: UserId, active: bool) -> Result<(), StoreError>;
 }
 

@@ -1,33 +1,215 @@
-//! Password hashing in Django's formats, behind [`latchkey_domain::PasswordHasher`].
+//! Password hashing in every format Django 5.2 writes, behind
+//! [`latchkey_domain::PasswordHasher`], so that users move from a Django project with their
+//! passwords: `pbkdf2_sha256` (Django's default), `pbkdf2_sha1`, `argon2` (argon2id, and the
+//! argon2i of older Django versions), `bcrypt_sha256`, `bcrypt`, `scrypt` and salted `md5`.
+//! Unusable passwords (Django's `!…`) never match.
 //!
-//! [`BcryptSha256`] is Django's `BCryptSHA256PasswordHasher`. bcrypt reads at most 72 bytes
-//! of its input and silently ignores the rest, so two long passwords sharing a 72-byte prefix
-//! would be the same password; the password is therefore first reduced to its hex SHA-256
-//! digest (64 ASCII bytes, always under the limit) and that is bcrypt-ed. The stored form,
-//! `bcrypt_sha256$$2b$12$…`, is the one Django writes, so hashes move between the two.
+//! [`DjangoHashers`] is Django's `PASSWORD_HASHERS`: new passwords are hashed with the
+//! [`PreferredHasher`], every format verifies, and [`must_update`] says when a stored hash is
+//! in another format or was made with other parameters (Django's `must_update`), so a caller
+//! can re-hash it after a successful login. The key derivations are the RustCrypto crates'
+//! (`pbkdf2`, `argon2`, `scrypt`, `md-5`) and `bcrypt`; only Django's encodings are written
+//! here. The test vectors in `testdata/` were made by Django's own `make_password`.
+//!
+//! [`must_update`]: latchkey_domain::PasswordHasher::must_update
 //!
 //! ```
 //! use latchkey_domain::PasswordHasher;
-//! use latchkey_password::BcryptSha256;
+//! use latchkey_password::{DjangoHashers, PreferredHasher};
 //!
-//! let hasher = BcryptSha256::new(4)?;
-//! let encoded = hasher.hash("correct horse")?;
+//! let hashers = DjangoHashers::new(PreferredHasher::BcryptSha256 { rounds: 4 })?;
+//! let encoded = hashers.hash("correct horse")?;
 //! assert!(encoded.starts_with("bcrypt_sha256$$2b$04$"));
-//! assert!(hasher.verify("correct horse", &encoded));
+//! assert!(hashers.verify("correct horse", &encoded));
+//! // A hash Django made with its default hasher verifies, and asks to be re-hashed.
+//! // (made by Django 5.2's make_password: testdata/django_vectors.json)
+//! let django = "pbkdf2_sha256$1000000$LojETz6tBSyMdaI1RY7dP1$6oogyI6WtzJmhsyHmaI4rm24iaa0grpmQ8aMOWJ1lCQ=";
+//! assert!(hashers.verify("hunter2-Secret", django));
+//! assert!(hashers.must_update(django));
 //! # Ok::<(), latchkey_domain::PasswordError>(())
 //! ```
 
+mod argon2;
+mod bcrypt;
+mod format;
+mod md5;
+mod pbkdf2;
+mod scrypt;
+
+pub use crate::argon2::{DEFAULT_ARGON2_MEMORY_COST, DEFAULT_ARGON2_PARALLELISM, DEFAULT_ARGON2_TIME_COST};
+pub use crate::bcrypt::DEFAULT_BCRYPT_ROUNDS;
+pub use crate::pbkdf2::DEFAULT_PBKDF2_ITERATIONS;
+pub use crate::scrypt::{DEFAULT_SCRYPT_BLOCK_SIZE, DEFAULT_SCRYPT_PARALLELISM, DEFAULT_SCRYPT_WORK_FACTOR};
+
+use crate::argon2::Argon2Hasher;
+use crate::bcrypt::{Bcrypt, Input};
+use crate::format::Format;
+use crate::md5::SaltedMd5;
+use crate::pbkdf2::{Digest, Pbkdf2};
+use crate::scrypt::Scrypt;
 use latchkey_domain::{PasswordError, PasswordHasher};
-use sha2::{Digest, Sha256};
-use std::sync::OnceLock;
+use std::fmt;
 
-const PREFIX: &str = "bcrypt_sha256$";
+/// What new and changed passwords are hashed with (`LATCHKEY_PASSWORD_HASHER`), with its
+/// parameters. [`PreferredHasher::named`] gives Django 5.2's defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PreferredHasher {
+    BcryptSha256 { rounds: u32 },
+    Argon2 { time_cost: u32, memory_cost: u32, parallelism: u32 },
+    Pbkdf2Sha256 { iterations: u32 },
+    Scrypt { work_factor: u64, block_size: u32, parallelism: u32 },
+}
 
-/// Django's `bcrypt_sha256` at one bcrypt cost.
+impl PreferredHasher {
+    /// The names `LATCHKEY_PASSWORD_HASHER` accepts.
+    pub const NAMES: [&'static str; 4] = ["bcrypt_sha256", "argon2", "pbkdf2_sha256", "scrypt"];
+
+    /// The hasher Django calls `name`, with Django 5.2's default parameters.
+    pub fn named(name: &str) -> Option<Self> {
+        Some(match name {
+            "bcrypt_sha256" => PreferredHasher::BcryptSha256 { rounds: DEFAULT_BCRYPT_ROUNDS },
+            "argon2" => PreferredHasher::Argon2 {
+                time_cost: DEFAULT_ARGON2_TIME_COST,
+                memory_cost: DEFAULT_ARGON2_MEMORY_COST,
+                parallelism: DEFAULT_ARGON2_PARALLELISM,
+            },
+            "pbkdf2_sha256" => PreferredHasher::Pbkdf2Sha256 { iterations: DEFAULT_PBKDF2_ITERATIONS },
+            "scrypt" => PreferredHasher::Scrypt {
+                work_factor: DEFAULT_SCRYPT_WORK_FACTOR,
+                block_size: DEFAULT_SCRYPT_BLOCK_SIZE,
+                parallelism: DEFAULT_SCRYPT_PARALLELISM,
+            },
+            _ => return None,
+        })
+    }
+
+    /// The memory one hash or verification at these parameters takes, in bytes, for bounding
+    /// what concurrent verifications can use (argon2's `m` KiB, scrypt's `128 · N · r`).
+    pub fn memory_bytes(&self) -> u64 {
+        match *self {
+            PreferredHasher::Argon2 { memory_cost, .. } => u64::from(memory_cost) * 1024,
+            PreferredHasher::Scrypt { work_factor, block_size, .. } => 128 * work_factor * u64::from(block_size),
+            PreferredHasher::BcryptSha256 { .. } | PreferredHasher::Pbkdf2Sha256 { .. } => 4096,
+        }
+    }
+
+    fn format(&self) -> Result<Box<dyn Format>, PasswordError> {
+        Ok(match *self {
+            PreferredHasher::BcryptSha256 { rounds } => {
+                if !(4..=31).contains(&rounds) {
+                    return Err(PasswordError::Parameters(format!("bcrypt cost {rounds} is outside 4..=31")));
+                }
+                Box::new(Bcrypt { input: Input::Sha256, cost: rounds })
+            }
+            PreferredHasher::Argon2 { time_cost, memory_cost, parallelism } => {
+                Box::new(Argon2Hasher { time_cost, memory_cost, parallelism }.checked()?)
+            }
+            PreferredHasher::Pbkdf2Sha256 { iterations } => {
+                if iterations == 0 {
+                    return Err(PasswordError::Parameters("pbkdf2 iterations must be positive".into()));
+                }
+                Box::new(Pbkdf2 { digest: Digest::Sha256, iterations })
+            }
+            PreferredHasher::Scrypt { work_factor, block_size, parallelism } => {
+                Box::new(Scrypt { work_factor, block_size, parallelism }.checked()?)
+            }
+        })
+    }
+}
+
+/// Django's `PASSWORD_HASHERS`: the preferred hasher first, then every format Django 5.2
+/// writes, for verifying.
+pub struct DjangoHashers {
+    preferred: Box<dyn Format>,
+    readers: Vec<Box<dyn Format>>,
+    /// A hash of a fixed password in the preferred format, made at start: a login for an
+    /// unknown user, or one whose hash is unusable or unknown, verifies against it, so it
+    /// costs what a wrong password costs (Django #20760).
+    dummy: String,
+}
+
+impl fmt::Debug for DjangoHashers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DjangoHashers").field("preferred", &self.preferred.algorithm()).finish_non_exhaustive()
+    }
+}
+
+impl DjangoHashers {
+    /// Refuses parameters the derivation cannot use; hashes the dummy password once.
+    pub fn new(preferred: PreferredHasher) -> Result<Self, PasswordError> {
+        let preferred = preferred.format()?;
+        // Readers take their parameters from the encoding; these values matter only for
+        // `must_update`, which is asked of the preferred hasher alone.
+        let readers: Vec<Box<dyn Format>> = vec![
+            Box::new(Pbkdf2 { digest: Digest::Sha256, iterations: DEFAULT_PBKDF2_ITERATIONS }),
+            Box::new(Pbkdf2 { digest: Digest::Sha1, iterations: DEFAULT_PBKDF2_ITERATIONS }),
+            Box::new(Argon2Hasher {
+                time_cost: DEFAULT_ARGON2_TIME_COST,
+                memory_cost: DEFAULT_ARGON2_MEMORY_COST,
+                parallelism: DEFAULT_ARGON2_PARALLELISM,
+            }),
+            Box::new(Bcrypt { input: Input::Sha256, cost: DEFAULT_BCRYPT_ROUNDS }),
+            Box::new(Bcrypt { input: Input::Raw, cost: DEFAULT_BCRYPT_ROUNDS }),
+            Box::new(Scrypt {
+                work_factor: DEFAULT_SCRYPT_WORK_FACTOR,
+                block_size: DEFAULT_SCRYPT_BLOCK_SIZE,
+                parallelism: DEFAULT_SCRYPT_PARALLELISM,
+            }),
+            Box::new(SaltedMd5),
+        ];
+        let dummy = preferred.encode("latchkey-timing-parity")?;
+        Ok(Self { preferred, readers, dummy })
+    }
+
+    /// The preferred hasher's Django name.
+    pub fn preferred_algorithm(&self) -> &'static str {
+        self.preferred.algorithm()
+    }
+
+    /// The format of `encoded` that can verify it, or `None` (unusable, unknown, empty).
+    fn reader(&self, encoded: &str) -> Option<&dyn Format> {
+        if encoded.starts_with('!') {
+            return None;
+        }
+        let algorithm = encoded.split('$').next()?;
+        self.readers.iter().find(|f| f.algorithm() == algorithm).map(|f| f.as_ref())
+    }
+}
+
+impl PasswordHasher for DjangoHashers {
+    fn hash(&self, password: &str) -> Result<String, PasswordError> {
+        self.preferred.encode(password)
+    }
+
+    fn verify(&self, password: &str, encoded: &str) -> bool {
+        if encoded.split('$').next() == Some(self.preferred.algorithm()) {
+            return self.preferred.verify(password, encoded);
+        }
+        match self.reader(encoded) {
+            Some(format) => format.verify(password, encoded),
+            None => {
+                // Unusable or unknown: nothing to check, but answering at once would tell.
+                self.verify_dummy(password);
+                false
+            }
+        }
+    }
+
+    fn verify_dummy(&self, password: &str) {
+        let _ = self.preferred.verify(password, &self.dummy);
+    }
+
+    fn must_update(&self, encoded: &str) -> bool {
+        encoded.split('$').next() != Some(self.preferred.algorithm()) || self.preferred.must_update(encoded)
+    }
+}
+
+/// Django's `bcrypt_sha256` alone, at one cost: for callers that only ever write and read
+/// that format (the Latchkey server uses [`DjangoHashers`]).
 #[derive(Debug)]
 pub struct BcryptSha256 {
-    cost: u32,
-    dummy: OnceLock<String>,
+    format: Bcrypt,
+    dummy: std::sync::OnceLock<String>,
 }
 
 impl BcryptSha256 {
@@ -35,73 +217,34 @@ impl BcryptSha256 {
         if !(4..=31).contains(&cost) {
             return Err(PasswordError::Parameters(format!("bcrypt cost {cost} is outside 4..=31")));
         }
-        Ok(Self { cost, dummy: OnceLock::new() })
+        Ok(Self { format: Bcrypt { input: Input::Sha256, cost }, dummy: std::sync::OnceLock::new() })
     }
 
     pub fn cost(&self) -> u32 {
-        self.cost
+        self.format.cost
     }
 }
 
 impl PasswordHasher for BcryptSha256 {
     fn hash(&self, password: &str) -> Result<String, PasswordError> {
-        let hashed = bcrypt::hash(prehash(password), self.cost).map_err(|e| PasswordError::Hashing(e.into()))?;
-        Ok(format!("{PREFIX}{hashed}"))
+        self.format.encode(password)
     }
 
     fn verify(&self, password: &str, encoded: &str) -> bool {
-        match encoded.strip_prefix(PREFIX) {
-            Some(bcrypt_hash) => bcrypt::verify(prehash(password), bcrypt_hash).unwrap_or(false),
-            None => false,
-        }
+        self.format.verify(password, encoded)
     }
 
     fn verify_dummy(&self, password: &str) {
         let dummy = self
             .dummy
-            .get_or_init(|| self.hash("latchkey-timing-parity").unwrap_or_else(|_| format!("{PREFIX}$2b$04$invalid")));
+            .get_or_init(|| self.hash("latchkey-timing-parity").unwrap_or_else(|_| "bcrypt_sha256$$2b$04$x".into()));
         let _ = self.verify(password, dummy);
     }
-}
 
-fn prehash(password: &str) -> String {
-    hex::encode(Sha256::digest(password.as_bytes()))
+    fn must_update(&self, encoded: &str) -> bool {
+        self.format.must_update(encoded)
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn round_trip() {
-        let hasher = BcryptSha256::new(4).expect("cost");
-        let hash = hasher.hash("correct horse").expect("hash");
-        assert!(hash.starts_with("bcrypt_sha256$$2b$04$"));
-        assert!(hasher.verify("correct horse", &hash));
-        assert!(!hasher.verify("wrong horse", &hash));
-    }
-
-    #[test]
-    fn long_passwords_are_not_truncated() {
-        let hasher = BcryptSha256::new(4).expect("cost");
-        let a = "x".repeat(72) + "a";
-        let b = "x".repeat(72) + "b";
-        let hash = hasher.hash(&a).expect("hash");
-        assert!(hasher.verify(&a, &hash));
-        assert!(!hasher.verify(&b, &hash));
-    }
-
-    #[test]
-    fn garbage_hashes_never_match() {
-        let hasher = BcryptSha256::new(4).expect("cost");
-        assert!(!hasher.verify("x", ""));
-        assert!(!hasher.verify("x", "pbkdf2_sha256$1$salt$hash"));
-        assert!(!hasher.verify("x", "bcrypt_sha256$not-bcrypt"));
-    }
-
-    #[test]
-    fn rejects_out_of_range_costs() {
-        assert!(BcryptSha256::new(3).is_err());
-        assert!(BcryptSha256::new(32).is_err());
-    }
-}
+mod tests;

@@ -8,6 +8,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use latchkey_jwt::Algorithm;
+use latchkey_password::PreferredHasher;
 /// The URL with any password replaced (in the user info or a `password=` parameter).
 pub use latchkey_store::redact_url;
 use secrecy::{ExposeSecret, SecretString};
@@ -72,6 +73,9 @@ pub struct Settings {
     pub secret_key: Option<SecretString>,
     pub auth_schemes: Vec<String>,
     pub bcrypt_cost: u32,
+    /// What new and changed passwords are hashed with (`LATCHKEY_PASSWORD_HASHER`), with its
+    /// parameters; every Django format verifies whatever this is.
+    pub password_hasher: PreferredHasher,
     pub hash_threads: usize,
     /// Password checks that may wait for a hashing thread before new ones are refused (503).
     pub hash_queue: usize,
@@ -266,6 +270,7 @@ impl Settings {
                 reason: "must be between 4 and 31".into(),
             });
         }
+        let password_hasher = password_hasher(src, bcrypt_cost)?;
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         let workers: usize = src.parse("LATCHKEY_WORKERS", cores)?;
         let hash_threads: usize = src.parse("LATCHKEY_HASH_THREADS", cores)?;
@@ -315,6 +320,7 @@ impl Settings {
             secret_key,
             auth_schemes,
             bcrypt_cost,
+            password_hasher,
             hash_threads,
             hash_queue: src.parse("LATCHKEY_HASH_QUEUE", hash_threads * 16)?,
             body_limit: src.parse("LATCHKEY_BODY_LIMIT", 1024 * 1024)?,
@@ -322,6 +328,57 @@ impl Settings {
             log_level: src.raw("LATCHKEY_LOG").or(src.raw("RUST_LOG")).unwrap_or("info").to_owned(),
         })
     }
+}
+
+/// `LATCHKEY_PASSWORD_HASHER` with Django 5.2's default parameters, each of which a variable
+/// can raise (`LATCHKEY_BCRYPT_COST` is the `bcrypt_sha256` rounds).
+fn password_hasher(src: &Source, bcrypt_cost: u32) -> Result<PreferredHasher, ConfigError> {
+    let name =
+        src.raw("LATCHKEY_PASSWORD_HASHER").map_or("bcrypt_sha256".to_owned(), |n| n.trim().to_ascii_lowercase());
+    let Some(defaults) = PreferredHasher::named(&name) else {
+        return Err(ConfigError {
+            variable: "LATCHKEY_PASSWORD_HASHER",
+            value: name,
+            reason: format!("expected one of {}", PreferredHasher::NAMES.join(" ")),
+        });
+    };
+    let at_least = |name: &'static str, value: u64, min: u64| {
+        if value < min {
+            Err(ConfigError { variable: name, value: value.to_string(), reason: format!("must be at least {min}") })
+        } else {
+            Ok(value)
+        }
+    };
+    let u32_at_least = |name: &'static str, default: u32, min: u32| -> Result<u32, ConfigError> {
+        let value: u32 = src.parse(name, default)?;
+        at_least(name, value.into(), min.into()).map(|_| value)
+    };
+    Ok(match defaults {
+        PreferredHasher::BcryptSha256 { .. } => PreferredHasher::BcryptSha256 { rounds: bcrypt_cost },
+        PreferredHasher::Pbkdf2Sha256 { iterations } => {
+            PreferredHasher::Pbkdf2Sha256 { iterations: u32_at_least("LATCHKEY_PBKDF2_ITERATIONS", iterations, 1)? }
+        }
+        PreferredHasher::Argon2 { time_cost, memory_cost, parallelism } => PreferredHasher::Argon2 {
+            time_cost: u32_at_least("LATCHKEY_ARGON2_TIME_COST", time_cost, 1)?,
+            memory_cost: u32_at_least("LATCHKEY_ARGON2_MEMORY_COST", memory_cost, 8)?,
+            parallelism: u32_at_least("LATCHKEY_ARGON2_PARALLELISM", parallelism, 1)?,
+        },
+        PreferredHasher::Scrypt { work_factor, block_size, parallelism } => {
+            let work_factor: u64 = src.parse("LATCHKEY_SCRYPT_WORK_FACTOR", work_factor)?;
+            if !work_factor.is_power_of_two() || work_factor < 2 {
+                return Err(ConfigError {
+                    variable: "LATCHKEY_SCRYPT_WORK_FACTOR",
+                    value: work_factor.to_string(),
+                    reason: "must be a power of two".into(),
+                });
+            }
+            PreferredHasher::Scrypt {
+                work_factor,
+                block_size: u32_at_least("LATCHKEY_SCRYPT_BLOCK_SIZE", block_size, 1)?,
+                parallelism: u32_at_least("LATCHKEY_SCRYPT_PARALLELISM", parallelism, 1)?,
+            }
+        }
+    })
 }
 
 /// jsonwebtoken's names, case-insensitively (`hs256` works, as it always has here).
@@ -416,6 +473,21 @@ mod tests {
         for secret in ["signing-secret-value", "opaque-secret-value", "db-password"] {
             assert!(!shown.contains(secret), "{secret} in {shown}");
         }
+    }
+
+    #[test]
+    fn the_preferred_hasher_and_its_parameters() {
+        assert_eq!(settings(&[]).expect("defaults").password_hasher, PreferredHasher::BcryptSha256 { rounds: 12 });
+        let s = settings(&[("LATCHKEY_PASSWORD_HASHER", "argon2"), ("LATCHKEY_ARGON2_MEMORY_COST", "204800")])
+            .expect("argon2");
+        assert_eq!(s.password_hasher, PreferredHasher::Argon2 { time_cost: 2, memory_cost: 204_800, parallelism: 8 });
+        let s = settings(&[("LATCHKEY_PASSWORD_HASHER", "pbkdf2_sha256")]).expect("pbkdf2");
+        assert_eq!(s.password_hasher, PreferredHasher::Pbkdf2Sha256 { iterations: 1_000_000 });
+        let err = settings(&[("LATCHKEY_PASSWORD_HASHER", "md5")]).expect_err("md5 is not offered");
+        assert_eq!(err.variable, "LATCHKEY_PASSWORD_HASHER");
+        let err = settings(&[("LATCHKEY_PASSWORD_HASHER", "scrypt"), ("LATCHKEY_SCRYPT_WORK_FACTOR", "1000")])
+            .expect_err("not a power of two");
+        assert_eq!(err.variable, "LATCHKEY_SCRYPT_WORK_FACTOR");
     }
 
     #[test]

@@ -4,7 +4,7 @@ use crate::hashing::HashingPool;
 use crate::products::Products;
 use actix_web::web;
 use latchkey_actix::ApiError;
-use latchkey_domain::{Accounts, User, UserStore};
+use latchkey_domain::{Accounts, User, UserStore, error_chain};
 use latchkey_jwt::JwtService;
 use latchkey_opaque::OpaqueKeys;
 use std::sync::Arc;
@@ -26,20 +26,50 @@ impl Services {
     /// Django's `authenticate()`: the active user with this password, or `None`. The lookup
     /// runs on the blocking pool and the hash check on the hashing pool; an unknown username
     /// still pays one verification, so timing does not reveal which usernames exist.
+    ///
+    /// A match whose stored hash is in another format than the preferred one, or was made
+    /// with weaker parameters, is re-hashed in the same hashing job (Django's `must_update`)
+    /// and written only if the stored hash is still the one checked. A failed upgrade is
+    /// logged and does not fail the login: the old hash still works.
     pub async fn authenticate(&self, username: String, password: String) -> Result<Option<User>, ApiError> {
         let users = Arc::clone(self.users());
         let found = web::block(move || users.find_user_by_username(&username)).await??;
         let hasher = Arc::clone(self.accounts.hasher());
-        self.hashing
+        let checked = self
+            .hashing
             .run(move || match found {
-                Some(user) => (hasher.verify(&password, &user.password_hash) && user.is_active).then_some(user),
+                Some(user) if hasher.verify(&password, &user.password_hash) => {
+                    let upgrade = hasher.must_update(&user.password_hash).then(|| hasher.hash(&password));
+                    Some((user, upgrade))
+                }
+                Some(_) => None,
                 None => {
                     hasher.verify_dummy(&password);
                     None
                 }
             })
-            .await
-            .map_err(ApiError::from)
+            .await?;
+        let Some((user, upgrade)) = checked else { return Ok(None) };
+        match upgrade {
+            Some(Ok(new_hash)) => self.replace_hash(&user, new_hash).await,
+            Some(Err(err)) => {
+                log::warn!("could not re-hash the password of user {}: {}", user.id, error_chain(&err));
+            }
+            None => {}
+        }
+        Ok(user.is_active.then_some(user))
+    }
+
+    async fn replace_hash(&self, user: &User, new_hash: String) {
+        let users = Arc::clone(self.users());
+        let (id, old) = (user.id, user.password_hash.clone());
+        match web::block(move || users.replace_password_hash(id, &old, &new_hash)).await {
+            Ok(Ok(true)) => log::info!("re-hashed the password of user {id} with the preferred hasher"),
+            // The password changed since it was read: the new one stands.
+            Ok(Ok(false)) => {}
+            Ok(Err(err)) => log::warn!("could not store the re-hashed password of user {id}: {}", error_chain(&err)),
+            Err(err) => log::warn!("could not store the re-hashed password of user {id}: {err}"),
+        }
     }
 
     /// Runs blocking work (storage) off the async workers.

@@ -18,7 +18,7 @@ use latchkey_domain::{Accounts, BoxError, OpaqueKeyStore, PasswordHasher, UserSt
 use latchkey_engine::{SchemeChain, SchemeRegistry};
 use latchkey_jwt::{JwtScheme, JwtService, JwtSettings, JwtTokens};
 use latchkey_opaque::{KeyDeriver, OpaqueError, OpaqueKeys, ProvisionOnCreate, TokenScheme};
-use latchkey_password::BcryptSha256;
+use latchkey_password::DjangoHashers;
 use latchkey_store::{ConnectError, Database, PoolOptions};
 use secrecy::{ExposeSecret, SecretSlice};
 use std::net::TcpListener;
@@ -153,9 +153,10 @@ pub fn accounts(users: Arc<dyn UserStore>, hasher: Arc<dyn PasswordHasher>, opaq
     Accounts::new(users, hasher).with_hook(Arc::new(ProvisionOnCreate(opaque)))
 }
 
-/// The password hasher new and changed passwords are hashed with.
+/// Django's `PASSWORD_HASHERS`: new and changed passwords in the preferred format, every
+/// Django format verified. Hashes the dummy password once, here, at start.
 pub fn password_hasher(settings: &Settings) -> Result<Arc<dyn PasswordHasher>, StartupError> {
-    Ok(Arc::new(BcryptSha256::new(settings.bcrypt_cost)?))
+    Ok(Arc::new(DjangoHashers::new(settings.password_hasher.clone())?))
 }
 
 pub fn opaque_keys(store: Arc<dyn OpaqueKeyStore>, secret: &SecretSlice<u8>) -> Result<Arc<OpaqueKeys>, StartupError> {

@@ -133,6 +133,16 @@ impl UserStore for Database {
         expect_one(updated)
     }
 
+    fn replace_password_hash(&self, id: UserId, expected: &str, new: &str) -> Result<bool, StoreError> {
+        let mut conn = self.conn()?;
+        // One statement: the database compares and writes atomically.
+        let updated = diesel::update(users::table.find(id.0).filter(users::password.eq(expected)))
+            .set(users::password.eq(new))
+            .execute(&mut conn)
+            .map_err(map_diesel_error)?;
+        Ok(updated == 1)
+    }
+
     fn set_active(&self, id: UserId, active: bool) -> Result<(), StoreError> {
         let mut conn = self.conn()?;
         let updated = diesel::update(users::table.find(id.0))
