@@ -49,6 +49,8 @@ use crate::pbkdf2::{Digest, Pbkdf2};
 use crate::scrypt::Scrypt;
 use latchkey_domain::{PasswordError, PasswordHasher};
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 /// What new and changed passwords are hashed with (`LATCHKEY_PASSWORD_HASHER`), with its
 /// parameters. [`PreferredHasher::named`] gives Django 5.2's defaults.
@@ -126,6 +128,11 @@ pub struct DjangoHashers {
     /// unknown user, or one whose hash is unusable or unknown, verifies against it, so it
     /// costs what a wrong password costs (Django #20760).
     dummy: String,
+    /// How long verifying the dummy took at start: what a wrong password costs at the
+    /// preferred hasher.
+    reference: Duration,
+    /// Failed checks that were padded with a dummy verification (see `verify`).
+    hardened: AtomicU64,
 }
 
 impl fmt::Debug for DjangoHashers {
@@ -158,7 +165,16 @@ impl DjangoHashers {
             Box::new(SaltedMd5),
         ];
         let dummy = preferred.encode("latchkey-timing-parity")?;
-        Ok(Self { preferred, readers, dummy })
+        let started = Instant::now();
+        let _ = preferred.verify("not the dummy password", &dummy);
+        let reference = started.elapsed();
+        Ok(Self { preferred, readers, dummy, reference, hardened: AtomicU64::new(0) })
+    }
+
+    /// How many failed checks were padded with a dummy verification because they were much
+    /// cheaper than a wrong password at the preferred hasher.
+    pub fn hardened_failures(&self) -> u64 {
+        self.hardened.load(Ordering::Relaxed)
     }
 
     /// The preferred hasher's Django name.
@@ -181,18 +197,25 @@ impl PasswordHasher for DjangoHashers {
         self.preferred.encode(password)
     }
 
+    /// Every failure costs at least about a wrong password at the preferred hasher (Django's
+    /// `harden_runtime`, done by time rather than per algorithm): a check that failed in
+    /// under half the start-up reference (a salted MD5, fewer PBKDF2 iterations, a lower
+    /// bcrypt cost) is followed by a dummy verification, so the time of a failed login says
+    /// neither whether the user exists nor in which format their hash is. Successful checks
+    /// are not padded: whoever sends the right password learns nothing from the time.
     fn verify(&self, password: &str, encoded: &str) -> bool {
-        if encoded.split('$').next() == Some(self.preferred.algorithm()) {
-            return self.preferred.verify(password, encoded);
+        let started = Instant::now();
+        let format = if encoded.split('$').next() == Some(self.preferred.algorithm()) {
+            Some(self.preferred.as_ref())
+        } else {
+            self.reader(encoded)
+        };
+        let matched = format.is_some_and(|format| format.verify(password, encoded));
+        if !matched && started.elapsed() < self.reference / 2 {
+            self.hardened.fetch_add(1, Ordering::Relaxed);
+            self.verify_dummy(password);
         }
-        match self.reader(encoded) {
-            Some(format) => format.verify(password, encoded),
-            None => {
-                // Unusable or unknown: nothing to check, but answering at once would tell.
-                self.verify_dummy(password);
-                false
-            }
-        }
+        matched
     }
 
     fn verify_dummy(&self, password: &str) {

@@ -41,10 +41,13 @@ fn every_django_vector_verifies_and_wrong_passwords_do_not() {
 
 #[test]
 fn must_update_agrees_with_django_for_the_default_hasher_of_each_format() {
+    // One instance a format: each makes (and times) a dummy hash at Django's full cost.
+    let mut by_name = std::collections::HashMap::new();
     for v in vectors().iter().filter(|v| v.usable) {
         let Some(expected) = v.must_update else { continue };
         let Some(preferred) = PreferredHasher::named(&v.hasher) else { continue };
-        let hashers = DjangoHashers::new(preferred).expect("hashers");
+        let hashers =
+            by_name.entry(v.hasher.clone()).or_insert_with(|| DjangoHashers::new(preferred).expect("hashers"));
         assert_eq!(hashers.must_update(&v.encoded), expected, "{} {:?}", v.hasher, v.encoded);
     }
 }
@@ -133,4 +136,24 @@ fn names_give_djangos_defaults() {
     }
     assert_eq!(PreferredHasher::named("argon2").map(|p| p.memory_bytes()), Some(100 * 1024 * 1024));
     assert_eq!(PreferredHasher::named("md5"), None);
+}
+
+#[test]
+fn cheap_failures_are_padded_to_the_preferred_cost_and_successes_are_not() {
+    // bcrypt at cost 10 takes tens of milliseconds: an MD5 or a cost-4 bcrypt check is far
+    // cheaper, a cost-10 one is not.
+    let hashers = cheap(PreferredHasher::BcryptSha256 { rounds: 10 });
+    let md5 = vectors().into_iter().find(|v| v.hasher == "md5").expect("md5 vector");
+    assert!(hashers.verify(&md5.password, &md5.encoded));
+    assert_eq!(hashers.hardened_failures(), 0, "a success is not padded");
+    assert!(!hashers.verify(&md5.wrong, &md5.encoded));
+    assert_eq!(hashers.hardened_failures(), 1, "a cheap failure is padded");
+    assert!(!hashers.verify("x", "!unusable"));
+    assert_eq!(hashers.hardened_failures(), 2, "an unusable hash is padded");
+    let weak = cheap(PreferredHasher::BcryptSha256 { rounds: 4 }).hash("pw").expect("hash");
+    assert!(!hashers.verify("other", &weak));
+    assert_eq!(hashers.hardened_failures(), 3, "a weaker hash of the preferred format is padded");
+    let full = hashers.hash("pw").expect("hash");
+    assert!(!hashers.verify("other", &full));
+    assert_eq!(hashers.hardened_failures(), 3, "a failure at the preferred cost is not");
 }
