@@ -4,7 +4,8 @@
 //! - [`TestDatabase::new`] (or [`TestDatabase::sqlite`], [`TestDatabase::postgres`]): migrated
 //!   with [`Database::run_migrations`], the server's own path. On PostgreSQL it is a copy
 //!   (`CREATE DATABASE … TEMPLATE`) of a template database migrated once per server and set of
-//!   migrations, which is several times faster than migrating each database.
+//!   migrations, which spares each database the migrations (measured on a 2-CPU machine: 20 ms
+//!   of 80 on a private cluster, 70 of 280 on Debian's, which syncs to disk).
 //! - [`TestDatabase::empty`]: nothing in it, for tests of the migrations themselves.
 //!
 //! SQLite databases are a file in a temporary directory of their own. PostgreSQL databases

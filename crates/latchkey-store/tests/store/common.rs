@@ -7,8 +7,8 @@ use std::time::Duration;
 /// A pool on a fresh test database; both go when dropped.
 pub struct TestDb {
     pub db: Database,
-    // Declared after the pool, so dropped after it: the database (or SQLite's directory) goes
-    // with the test.
+    // Kept for its Drop, which comes after the pool's: the database (on SQLite, the directory
+    // with the database, -wal and -shm files) goes with the test.
     _test_db: TestDatabase,
 }
 
