@@ -6,7 +6,7 @@ mod wrk;
 
 use anyhow::{Context as _, anyhow, bail};
 use latchkey_domain::PasswordHasher as _;
-use latchkey_password::BcryptSha256;
+use latchkey_password::{DjangoHashers, PreferredHasher};
 use process::{BenchDb, Server, free_port, post_form_field};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -302,7 +302,7 @@ fn median(mut slices: Vec<Measurement>) -> Measurement {
 
 /// Seconds one bcrypt verification takes at `cost`, on one core, measured here.
 fn time_verification(cost: u32) -> anyhow::Result<f64> {
-    let hasher = BcryptSha256::new(cost)?;
+    let hasher = DjangoHashers::new(PreferredHasher::BcryptSha256 { rounds: cost })?;
     let hash = hasher.hash(PASSWORD)?;
     let rounds = 5;
     let started = Instant::now();

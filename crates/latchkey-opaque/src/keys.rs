@@ -138,7 +138,7 @@ mod tests {
     use crate::testing::{FailingStore, store_with_users};
     use latchkey_domain::memory::MemoryStore;
     use latchkey_domain::{Accounts, StoreError, UserStore};
-    use latchkey_password::BcryptSha256;
+    use latchkey_password::{DjangoHashers, PreferredHasher};
 
     fn keys(store: &Arc<MemoryStore>, secret: &[u8]) -> OpaqueKeys {
         OpaqueKeys::new(KeyDeriver::new(secret).expect("deriver"), store.clone())
@@ -282,8 +282,11 @@ mod tests {
     fn provision_on_create_is_the_post_save_recipe() {
         let store = Arc::new(MemoryStore::new());
         let keys = Arc::new(keys(&store, b"secret"));
-        let accounts = Accounts::new(store.clone(), Arc::new(BcryptSha256::new(4).expect("cost")))
-            .with_hook(Arc::new(ProvisionOnCreate(keys.clone())));
+        let accounts = Accounts::new(
+            store.clone(),
+            Arc::new(DjangoHashers::new(PreferredHasher::BcryptSha256 { rounds: 4 }).expect("hashers")),
+        )
+        .with_hook(Arc::new(ProvisionOnCreate(keys.clone())));
         let user = accounts.create_user("dave", "dave@example.com", "pw-12345", Default::default()).expect("user");
         let records = store.key_records();
         assert_eq!(records.len(), 1);

@@ -32,14 +32,14 @@
 //! ```
 //! use latchkey_domain::memory::MemoryStore;
 //! use latchkey_domain::Accounts;
-//! use latchkey_password::BcryptSha256;
+//! use latchkey_password::{DjangoHashers, PreferredHasher};
 //! use latchkey_engine::{AuthScheme, AuthorizationHeader, SchemeError};
 //! use latchkey_opaque::{KeyDeriver, OpaqueKeys, ProvisionOnCreate, StoreKeyDirectory, TokenScheme};
 //! use std::sync::Arc;
 //!
 //! let store = Arc::new(MemoryStore::new());
 //! let keys = Arc::new(OpaqueKeys::new(KeyDeriver::new(b"a long random server secret")?, store.clone()));
-//! let accounts = Accounts::new(store.clone(), Arc::new(BcryptSha256::new(4)?))
+//! let accounts = Accounts::new(store.clone(), Arc::new(DjangoHashers::new(PreferredHasher::BcryptSha256 { rounds: 4 })?))
 //!     .with_hook(Arc::new(ProvisionOnCreate(keys.clone())));
 //!
 //! // Creating the user provisions a key; every login returns that same key.

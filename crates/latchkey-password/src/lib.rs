@@ -49,6 +49,7 @@ use crate::pbkdf2::{Digest, Pbkdf2};
 use crate::scrypt::Scrypt;
 use latchkey_domain::{PasswordError, PasswordHasher};
 use std::fmt;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -124,15 +125,19 @@ impl PreferredHasher {
 pub struct DjangoHashers {
     preferred: Box<dyn Format>,
     readers: Vec<Box<dyn Format>>,
-    /// A hash of a fixed password in the preferred format, made at start: a login for an
-    /// unknown user, or one whose hash is unusable or unknown, verifies against it, so it
-    /// costs what a wrong password costs (Django #20760).
-    dummy: String,
-    /// How long verifying the dummy took at start: what a wrong password costs at the
-    /// preferred hasher.
-    reference: Duration,
+    /// Made by [`DjangoHashers::prepare`] (a server calls it at start) or on first need.
+    timing: OnceLock<Timing>,
     /// Failed checks that were padded with a dummy verification (see `verify`).
     hardened: AtomicU64,
+}
+
+/// A hash of a fixed password in the preferred format: a login for an unknown user, or one
+/// whose hash is unusable or unknown, verifies against it, so it costs what a wrong password
+/// costs (Django #20760); and how long verifying it took, what a wrong password costs at the
+/// preferred hasher.
+struct Timing {
+    dummy: String,
+    reference: Duration,
 }
 
 impl fmt::Debug for DjangoHashers {
@@ -142,7 +147,8 @@ impl fmt::Debug for DjangoHashers {
 }
 
 impl DjangoHashers {
-    /// Refuses parameters the derivation cannot use; hashes the dummy password once.
+    /// Refuses parameters the derivation cannot use. Cheap: the dummy hash is made by
+    /// [`prepare`](Self::prepare).
     pub fn new(preferred: PreferredHasher) -> Result<Self, PasswordError> {
         let preferred = preferred.format()?;
         // Readers take their parameters from the encoding; these values matter only for
@@ -164,11 +170,34 @@ impl DjangoHashers {
             }),
             Box::new(SaltedMd5),
         ];
-        let dummy = preferred.encode("latchkey-timing-parity")?;
+        Ok(Self { preferred, readers, timing: OnceLock::new(), hardened: AtomicU64::new(0) })
+    }
+
+    /// Hashes the dummy password and times one wrong verification at the preferred hasher: one
+    /// hash and one check at full cost. A server calls it at start, so that the first unknown
+    /// username costs no more than the next; commands that never check a password skip it.
+    pub fn prepare(&self) -> Result<(), PasswordError> {
+        if self.timing.get().is_none() {
+            // Two threads may both measure; either result serves.
+            let _ = self.timing.set(self.measure()?);
+        }
+        Ok(())
+    }
+
+    fn measure(&self) -> Result<Timing, PasswordError> {
+        let dummy = self.preferred.encode("latchkey-timing-parity")?;
         let started = Instant::now();
-        let _ = preferred.verify("not the dummy password", &dummy);
-        let reference = started.elapsed();
-        Ok(Self { preferred, readers, dummy, reference, hardened: AtomicU64::new(0) })
+        let _ = self.preferred.verify("not the dummy password", &dummy);
+        Ok(Timing { dummy, reference: started.elapsed() })
+    }
+
+    /// The prepared timing, made now if [`prepare`](Self::prepare) was not called. `None` only
+    /// if hashing the dummy failed, which the preferred hasher's checked parameters rule out.
+    fn timing(&self) -> Option<&Timing> {
+        if self.timing.get().is_none() {
+            let _ = self.prepare();
+        }
+        self.timing.get()
     }
 
     /// How many failed checks were padded with a dummy verification because they were much
@@ -211,61 +240,24 @@ impl PasswordHasher for DjangoHashers {
             self.reader(encoded)
         };
         let matched = format.is_some_and(|format| format.verify(password, encoded));
-        if !matched && started.elapsed() < self.reference / 2 {
+        if !matched
+            && let Some(timing) = self.timing()
+            && started.elapsed() < timing.reference / 2
+        {
             self.hardened.fetch_add(1, Ordering::Relaxed);
-            self.verify_dummy(password);
+            let _ = self.preferred.verify(password, &timing.dummy);
         }
         matched
     }
 
     fn verify_dummy(&self, password: &str) {
-        let _ = self.preferred.verify(password, &self.dummy);
+        if let Some(timing) = self.timing() {
+            let _ = self.preferred.verify(password, &timing.dummy);
+        }
     }
 
     fn must_update(&self, encoded: &str) -> bool {
         encoded.split('$').next() != Some(self.preferred.algorithm()) || self.preferred.must_update(encoded)
-    }
-}
-
-/// Django's `bcrypt_sha256` alone, at one cost: for callers that only ever write and read
-/// that format (the Latchkey server uses [`DjangoHashers`]).
-#[derive(Debug)]
-pub struct BcryptSha256 {
-    format: Bcrypt,
-    dummy: std::sync::OnceLock<String>,
-}
-
-impl BcryptSha256 {
-    pub fn new(cost: u32) -> Result<Self, PasswordError> {
-        if !(4..=31).contains(&cost) {
-            return Err(PasswordError::Parameters(format!("bcrypt cost {cost} is outside 4..=31")));
-        }
-        Ok(Self { format: Bcrypt { input: Input::Sha256, cost }, dummy: std::sync::OnceLock::new() })
-    }
-
-    pub fn cost(&self) -> u32 {
-        self.format.cost
-    }
-}
-
-impl PasswordHasher for BcryptSha256 {
-    fn hash(&self, password: &str) -> Result<String, PasswordError> {
-        self.format.encode(password)
-    }
-
-    fn verify(&self, password: &str, encoded: &str) -> bool {
-        self.format.verify(password, encoded)
-    }
-
-    fn verify_dummy(&self, password: &str) {
-        let dummy = self
-            .dummy
-            .get_or_init(|| self.hash("latchkey-timing-parity").unwrap_or_else(|_| "bcrypt_sha256$$2b$04$x".into()));
-        let _ = self.verify(password, dummy);
-    }
-
-    fn must_update(&self, encoded: &str) -> bool {
-        self.format.must_update(encoded)
     }
 }
 

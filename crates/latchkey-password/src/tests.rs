@@ -126,7 +126,7 @@ fn out_of_range_parameters_are_refused() {
     assert!(DjangoHashers::new(PreferredHasher::Pbkdf2Sha256 { iterations: 0 }).is_err());
     assert!(DjangoHashers::new(PreferredHasher::Scrypt { work_factor: 1000, block_size: 8, parallelism: 1 }).is_err());
     assert!(DjangoHashers::new(PreferredHasher::Argon2 { time_cost: 0, memory_cost: 8, parallelism: 1 }).is_err());
-    assert!(BcryptSha256::new(32).is_err());
+    assert!(DjangoHashers::new(PreferredHasher::BcryptSha256 { rounds: 32 }).is_err());
 }
 
 #[test]
@@ -143,6 +143,7 @@ fn cheap_failures_are_padded_to_the_preferred_cost_and_successes_are_not() {
     // bcrypt at cost 10 takes tens of milliseconds: an MD5 or a cost-4 bcrypt check is far
     // cheaper, a cost-10 one is not.
     let hashers = cheap(PreferredHasher::BcryptSha256 { rounds: 10 });
+    hashers.prepare().expect("prepare");
     let md5 = vectors().into_iter().find(|v| v.hasher == "md5").expect("md5 vector");
     assert!(hashers.verify(&md5.password, &md5.encoded));
     assert_eq!(hashers.hardened_failures(), 0, "a success is not padded");

@@ -154,8 +154,8 @@ pub fn accounts(users: Arc<dyn UserStore>, hasher: Arc<dyn PasswordHasher>, opaq
 }
 
 /// Django's `PASSWORD_HASHERS`: new and changed passwords in the preferred format, every
-/// Django format verified. Hashes the dummy password once, here, at start.
-pub fn password_hasher(settings: &Settings) -> Result<Arc<dyn PasswordHasher>, StartupError> {
+/// Django format verified.
+pub fn password_hasher(settings: &Settings) -> Result<Arc<DjangoHashers>, StartupError> {
     Ok(Arc::new(DjangoHashers::new(settings.password_hasher.clone())?))
 }
 
@@ -165,6 +165,8 @@ pub fn opaque_keys(store: Arc<dyn OpaqueKeyStore>, secret: &SecretSlice<u8>) -> 
 
 fn services(settings: &Settings, database: Database, keys: Keys) -> Result<(Services, SchemeChain), StartupError> {
     let hasher = password_hasher(settings)?;
+    // The dummy hash and the timing reference, now rather than at the first failed login.
+    hasher.prepare()?;
     // Reads and writes of users and keys go through the invalidating store, so the caches
     // authentication serves from never outlive a change made by this process.
     let caches = Arc::new(AuthCaches::new(settings.auth_cache_ttl));
