@@ -35,10 +35,10 @@ where
 
 impl UserDirectory for AuthLookup {
     fn user(&self, id: UserId) -> BoxFuture<'_, Result<Option<UserState>, DirectoryError>> {
+        if let Some(state) = self.caches.user_by_id(id) {
+            return Box::pin(std::future::ready(Ok(Some(state))));
+        }
         Box::pin(async move {
-            if let Some(state) = self.caches.user_by_id(id) {
-                return Ok(Some(state));
-            }
             let generation = self.caches.generation();
             let users = Arc::clone(&self.users);
             let state = fetch(move || users.find_user_by_id(id)).await?;
@@ -52,11 +52,12 @@ impl UserDirectory for AuthLookup {
 
 impl KeyDirectory for AuthLookup {
     fn user_for_digest(&self, digest: &str) -> BoxFuture<'_, Result<Option<UserState>, DirectoryError>> {
+        // A hit answers from the cache at once: the digest is copied only for a fetch.
+        if let Some(state) = self.caches.user_by_digest(digest) {
+            return Box::pin(std::future::ready(Ok(Some(state))));
+        }
         let wanted = digest.to_owned();
         Box::pin(async move {
-            if let Some(state) = self.caches.user_by_digest(&wanted) {
-                return Ok(Some(state));
-            }
             let generation = self.caches.generation();
             let keys = Arc::clone(&self.keys);
             let digest = wanted.clone();

@@ -342,16 +342,16 @@ fn password_hasher(src: &Source, bcrypt_cost: u32) -> Result<PreferredHasher, Co
             reason: format!("expected one of {}", PreferredHasher::NAMES.join(" ")),
         });
     };
-    let at_least = |name: &'static str, value: u64, min: u64| {
-        if value < min {
-            Err(ConfigError { variable: name, value: value.to_string(), reason: format!("must be at least {min}") })
-        } else {
-            Ok(value)
-        }
-    };
     let u32_at_least = |name: &'static str, default: u32, min: u32| -> Result<u32, ConfigError> {
         let value: u32 = src.parse(name, default)?;
-        at_least(name, value.into(), min.into()).map(|_| value)
+        if value < min {
+            return Err(ConfigError {
+                variable: name,
+                value: value.to_string(),
+                reason: format!("must be at least {min}"),
+            });
+        }
+        Ok(value)
     };
     Ok(match defaults {
         PreferredHasher::BcryptSha256 { .. } => PreferredHasher::BcryptSha256 { rounds: bcrypt_cost },
