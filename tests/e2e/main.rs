@@ -28,6 +28,7 @@ macro_rules! on_both_databases {
 }
 
 mod accounts;
+mod django_import;
 mod django_passwords;
 mod dump;
 mod robustness;

@@ -7,7 +7,8 @@
 //! - [`client`]: requests as one identity ([`TestApp::anonymous`], [`TestApp::as_user`],
 //!   [`TestApp::with_token`], …) and the [`TestResponse`] they read;
 //! - [`fixtures`]: the contract's users and seeding them;
-//! - [`jwt`]: reading a token's claims in assertions.
+//! - [`jwt`]: reading a token's claims in assertions;
+//! - [`django`]: a database Django itself made, for the import tests.
 //!
 //! PostgreSQL: `LATCHKEY_TEST_PG_URL` names a server on which the harness may create and drop
 //! databases; without it the harness finds or starts PostgreSQL itself (see
@@ -15,6 +16,7 @@
 
 pub mod app;
 pub mod client;
+pub mod django;
 pub mod fixtures;
 pub mod jwt;
 

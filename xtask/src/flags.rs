@@ -33,6 +33,16 @@ pub enum Command {
     },
     /// Delete expired outstanding refresh tokens and their blacklist entries.
     FlushExpiredTokens,
+    /// Copy a Django project's users, DRF keys and simplejwt token records into DATABASE_URL, in
+    /// one transaction. Running it again changes nothing.
+    ImportDjango {
+        /// The Django database: sqlite:///abs/path.sqlite3, sqlite://relative/path or postgres://…
+        #[arg(long = "from", value_name = "URL")]
+        from: String,
+        /// Check everything and report what would be imported, then write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Load the release server with wrk and print req/s, p50/p99 and peak RSS per endpoint.
     Bench {
         /// sqlite or postgres

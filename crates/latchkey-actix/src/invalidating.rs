@@ -5,8 +5,8 @@
 use crate::caches::AuthCaches;
 use chrono::NaiveDateTime;
 use latchkey_domain::{
-    BlacklistOutcome, NewUser, OpaqueKeyRecord, OpaqueKeyStore, OutstandingToken, RefreshTokenStore, StoreError, User,
-    UserId, UserStore,
+    BlacklistOutcome, ImportedKeyRecord, NewUser, OpaqueKeyRecord, OpaqueKeyStore, OutstandingToken, RefreshTokenStore,
+    StoreError, User, UserId, UserStore,
 };
 use std::sync::Arc;
 
@@ -73,6 +73,16 @@ impl<S: OpaqueKeyStore> OpaqueKeyStore for InvalidatingStore<S> {
 
     fn insert_key_if_absent(&self, record: &OpaqueKeyRecord) -> Result<OpaqueKeyRecord, StoreError> {
         self.inner.insert_key_if_absent(record)
+    }
+
+    fn find_imported_key_by_digest(&self, digest: &str) -> Result<Option<(ImportedKeyRecord, User)>, StoreError> {
+        self.inner.find_imported_key_by_digest(digest)
+    }
+
+    fn delete_imported_key(&self, user_id: UserId) -> Result<bool, StoreError> {
+        let result = self.inner.delete_imported_key(user_id);
+        self.caches.user_changed(user_id);
+        result
     }
 }
 

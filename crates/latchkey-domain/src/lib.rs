@@ -12,5 +12,8 @@ pub mod user;
 pub use accounts::{Accounts, UserCreated};
 pub use error::{AccountError, BoxError, StoreError, error_chain};
 pub use password::{PasswordError, PasswordHasher};
-pub use store::{BlacklistOutcome, OpaqueKeyRecord, OpaqueKeyStore, OutstandingToken, RefreshTokenStore, UserStore};
+pub use store::{
+    BlacklistOutcome, ImportedKeyRecord, OpaqueKeyRecord, OpaqueKeyStore, OutstandingToken, RefreshTokenStore,
+    UserStore,
+};
 pub use user::{NewUser, User, UserId};

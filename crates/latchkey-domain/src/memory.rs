@@ -2,7 +2,10 @@
 //! keep their users elsewhere. It honours the same uniqueness rules as the SQL stores.
 
 use crate::error::StoreError;
-use crate::store::{BlacklistOutcome, OpaqueKeyRecord, OpaqueKeyStore, OutstandingToken, RefreshTokenStore, UserStore};
+use crate::store::{
+    BlacklistOutcome, ImportedKeyRecord, OpaqueKeyRecord, OpaqueKeyStore, OutstandingToken, RefreshTokenStore,
+    UserStore,
+};
 use crate::user::{NewUser, User, UserId};
 use chrono::NaiveDateTime;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -14,6 +17,7 @@ struct State {
     outstanding: HashMap<String, OutstandingToken>,
     blacklisted: HashSet<String>,
     keys: HashMap<UserId, OpaqueKeyRecord>,
+    imported_keys: HashMap<UserId, ImportedKeyRecord>,
 }
 
 /// Users, refresh tokens and opaque keys in one mutex.
@@ -35,6 +39,20 @@ impl MemoryStore {
     /// Every stored opaque-key record (what a database dump would show).
     pub fn key_records(&self) -> Vec<OpaqueKeyRecord> {
         self.lock().keys.values().cloned().collect()
+    }
+
+    /// Stores a key another system issued, as an import does. `NotFound` for an unknown user,
+    /// `Conflict` when another user's imported key has the same digest.
+    pub fn put_imported_key(&self, record: ImportedKeyRecord) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        if !state.users.contains_key(&record.user_id.0) {
+            return Err(StoreError::NotFound);
+        }
+        if state.imported_keys.values().any(|r| r.digest == record.digest && r.user_id != record.user_id) {
+            return Err(StoreError::Conflict("imported_keys.digest".into()));
+        }
+        state.imported_keys.insert(record.user_id, record);
+        Ok(())
     }
 }
 
@@ -176,5 +194,17 @@ impl OpaqueKeyStore for MemoryStore {
             return Err(StoreError::NotFound);
         }
         Ok(state.keys.entry(record.user_id).or_insert_with(|| record.clone()).clone())
+    }
+
+    fn find_imported_key_by_digest(&self, digest: &str) -> Result<Option<(ImportedKeyRecord, User)>, StoreError> {
+        let state = self.lock();
+        let Some(record) = state.imported_keys.values().find(|r| r.digest == digest) else {
+            return Ok(None);
+        };
+        Ok(state.users.get(&record.user_id.0).map(|user| (record.clone(), user.clone())))
+    }
+
+    fn delete_imported_key(&self, user_id: UserId) -> Result<bool, StoreError> {
+        Ok(self.lock().imported_keys.remove(&user_id).is_some())
     }
 }

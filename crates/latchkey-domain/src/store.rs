@@ -68,6 +68,18 @@ pub struct OpaqueKeyRecord {
     pub created: NaiveDateTime,
 }
 
+/// A key another system issued, brought over by an import (a DRF `authtoken_token` key): only
+/// its digest is known, so unlike an [`OpaqueKeyRecord`] it can be checked but never derived
+/// or handed out again. A user has at most one, beside their derived key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedKeyRecord {
+    pub user_id: UserId,
+    /// SHA-256 of the key, hex, as for derived keys.
+    pub digest: String,
+    /// When the other system issued it (DRF's `Token.created`).
+    pub created: NaiveDateTime,
+}
+
 pub trait OpaqueKeyStore: Send + Sync {
     fn key_for_user(&self, user_id: UserId) -> Result<Option<OpaqueKeyRecord>, StoreError>;
     /// The record whose digest is `digest`, with its user.
@@ -76,4 +88,8 @@ pub trait OpaqueKeyStore: Send + Sync {
     fn put_key(&self, record: &OpaqueKeyRecord) -> Result<(), StoreError>;
     /// Creates the record unless the user has one; returns the record in force.
     fn insert_key_if_absent(&self, record: &OpaqueKeyRecord) -> Result<OpaqueKeyRecord, StoreError>;
+    /// The imported key whose digest is `digest`, with its user.
+    fn find_imported_key_by_digest(&self, digest: &str) -> Result<Option<(ImportedKeyRecord, User)>, StoreError>;
+    /// Deletes the user's imported key, if any; whether there was one.
+    fn delete_imported_key(&self, user_id: UserId) -> Result<bool, StoreError>;
 }

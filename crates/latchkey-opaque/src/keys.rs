@@ -51,10 +51,12 @@ impl OpaqueKeys {
     }
 
     /// Replaces the user's key with a new one (`drf_create_token -r`); the old key stops
-    /// working at once, except where a server still caches it (invalidate there too).
+    /// working at once, except where a server still caches it (invalidate there too). A key
+    /// brought over by an import ends too, so a reset always leaves the user one key.
     pub fn reset(&self, user_id: UserId) -> Result<String, OpaqueError> {
         let (record, key) = self.record_with_salt(user_id, new_salt()?);
         self.store.put_key(&record)?;
+        self.store.delete_imported_key(user_id)?;
         Ok(key)
     }
 
@@ -71,15 +73,23 @@ impl OpaqueKeys {
     /// The user whose current key has `digest` (see [`key_digest`]): what a server's
     /// [`KeyDirectory`](crate::KeyDirectory) runs off its async workers.
     ///
-    /// Besides the lookup, the record must still derive under the current secret to the key
-    /// it holds the digest of. Without this check a key issued before a secret rotation would
-    /// keep working until its user next logged in.
+    /// Besides the lookup, a derived record must still derive under the current secret to the
+    /// key it holds the digest of. Without this check a key issued before a secret rotation
+    /// would keep working until its user next logged in.
+    ///
+    /// A digest no derived key has is looked up among imported keys (DRF keys brought over from
+    /// Django), which derive from nothing and so outlive a secret rotation: they end with a
+    /// [`reset`](Self::reset). The second lookup costs only requests whose key is not a derived
+    /// one: imported keys and unknown keys.
     pub fn user_for_digest(&self, digest: &str) -> Result<Option<User>, OpaqueError> {
-        let Some((record, user)) = self.store.find_key_by_digest(digest)? else {
+        if let Some((record, user)) = self.store.find_key_by_digest(digest)? {
+            let found = digests_match(&record.digest, digest) && self.is_current(&record);
+            return Ok(found.then_some(user));
+        }
+        let Some((record, user)) = self.store.find_imported_key_by_digest(digest)? else {
             return Ok(None);
         };
-        let found = digests_match(&record.digest, digest) && self.is_current(&record);
-        Ok(found.then_some(user))
+        Ok(digests_match(&record.digest, digest).then_some(user))
     }
 
     /// Whether `record` was written under the current secret. Its digest is SHA-256 of the
@@ -137,7 +147,7 @@ mod tests {
     use super::*;
     use crate::testing::{FailingStore, store_with_users};
     use latchkey_domain::memory::MemoryStore;
-    use latchkey_domain::{Accounts, StoreError, UserStore};
+    use latchkey_domain::{Accounts, ImportedKeyRecord, StoreError, UserStore};
     use latchkey_password::{DjangoHashers, PreferredHasher};
 
     fn keys(store: &Arc<MemoryStore>, secret: &[u8]) -> OpaqueKeys {
@@ -247,6 +257,40 @@ mod tests {
         let key = keys.key_for_user(ids[0]).expect("key");
         let user = keys.authenticate_key(&key).expect("auth").expect("user");
         assert!(!user.is_active);
+    }
+
+    fn import_key(store: &MemoryStore, user_id: UserId, key: &str) {
+        let record = ImportedKeyRecord { user_id, digest: key_digest(key), created: Utc::now().naive_utc() };
+        store.put_imported_key(record).expect("import key");
+    }
+
+    #[test]
+    fn an_imported_key_works_beside_the_derived_one_until_a_reset() {
+        let (store, ids) = store_with_users(&[("alice", true), ("bob", true)]);
+        let django_key = "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b";
+        import_key(&store, ids[0], django_key);
+        let rotated = keys(&store, b"another secret");
+        let keys = keys(&store, b"secret");
+        assert_eq!(keys.authenticate_key(django_key).expect("auth").map(|u| u.id), Some(ids[0]));
+
+        // A login hands out a derived key (the imported one cannot be derived again); both work.
+        let derived = keys.key_for_user(ids[0]).expect("key");
+        assert_ne!(derived, django_key);
+        assert_eq!(keys.authenticate_key(django_key).expect("auth").map(|u| u.id), Some(ids[0]));
+        assert_eq!(keys.authenticate_key(&derived).expect("auth").map(|u| u.id), Some(ids[0]));
+
+        // A rotated secret ends derived keys only: nothing derives an imported key.
+        assert!(rotated.authenticate_key(&derived).expect("auth").is_none());
+        assert_eq!(rotated.authenticate_key(django_key).expect("auth").map(|u| u.id), Some(ids[0]));
+
+        // A reset ends every key of the user, and no other user's.
+        import_key(&store, ids[1], "1111111111111111111111111111111111111111");
+        let fresh = keys.reset(ids[0]).expect("reset");
+        assert!(keys.authenticate_key(django_key).expect("auth").is_none());
+        assert!(keys.authenticate_key(&derived).expect("auth").is_none());
+        assert_eq!(keys.authenticate_key(&fresh).expect("auth").map(|u| u.id), Some(ids[0]));
+        let bob = keys.authenticate_key("1111111111111111111111111111111111111111").expect("auth");
+        assert_eq!(bob.map(|u| u.id), Some(ids[1]));
     }
 
     #[test]

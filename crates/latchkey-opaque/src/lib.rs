@@ -90,7 +90,9 @@ mod testing {
     //! Fixtures shared by the unit tests.
 
     use latchkey_domain::memory::MemoryStore;
-    use latchkey_domain::{NewUser, OpaqueKeyRecord, OpaqueKeyStore, StoreError, User, UserId, UserStore};
+    use latchkey_domain::{
+        ImportedKeyRecord, NewUser, OpaqueKeyRecord, OpaqueKeyStore, StoreError, User, UserId, UserStore,
+    };
     use std::sync::Arc;
 
     /// A memory store holding users with these names and `is_active` flags, and their ids.
@@ -129,6 +131,12 @@ mod testing {
             Err(down())
         }
         fn insert_key_if_absent(&self, _: &OpaqueKeyRecord) -> Result<OpaqueKeyRecord, StoreError> {
+            Err(down())
+        }
+        fn find_imported_key_by_digest(&self, _: &str) -> Result<Option<(ImportedKeyRecord, User)>, StoreError> {
+            Err(down())
+        }
+        fn delete_imported_key(&self, _: UserId) -> Result<bool, StoreError> {
             Err(down())
         }
     }

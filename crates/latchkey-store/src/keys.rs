@@ -1,13 +1,14 @@
-//! Opaque keys: the domain's `OpaqueKeyStore` over `opaque_keys` (salt and digest only).
+//! Opaque keys: the domain's `OpaqueKeyStore` over `opaque_keys` (salt and digest only) and
+//! `imported_keys` (digest only).
 
 use crate::connection::AnyConnection;
 use crate::database::{Database, TxError};
 use crate::error::{is_unique_violation, map_diesel_error};
-use crate::schema::{opaque_keys, users};
+use crate::schema::{imported_keys, opaque_keys, users};
 use crate::users::UserRow;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use latchkey_domain::{OpaqueKeyRecord, OpaqueKeyStore, StoreError, User, UserId};
+use latchkey_domain::{ImportedKeyRecord, OpaqueKeyRecord, OpaqueKeyStore, StoreError, User, UserId};
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = opaque_keys)]
@@ -32,6 +33,20 @@ impl From<&OpaqueKeyRecord> for KeyRow {
             digest: record.digest.clone(),
             created: record.created,
         }
+    }
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = imported_keys)]
+pub(crate) struct ImportedKeyRow {
+    pub(crate) user_id: i64,
+    pub(crate) digest: String,
+    pub(crate) created: NaiveDateTime,
+}
+
+impl From<ImportedKeyRow> for ImportedKeyRecord {
+    fn from(row: ImportedKeyRow) -> Self {
+        ImportedKeyRecord { user_id: UserId(row.user_id), digest: row.digest, created: row.created }
     }
 }
 
@@ -62,6 +77,17 @@ impl Database {
             .select(KeyRow::as_select())
             .load::<KeyRow>(&mut conn)
             .map(|rows| rows.into_iter().map(OpaqueKeyRecord::from).collect())
+            .map_err(map_diesel_error)
+    }
+
+    /// Every imported key record, by user id (digests only, like the derived ones).
+    pub fn imported_key_records(&self) -> Result<Vec<ImportedKeyRecord>, StoreError> {
+        let mut conn = self.conn()?;
+        imported_keys::table
+            .order(imported_keys::user_id)
+            .select(ImportedKeyRow::as_select())
+            .load::<ImportedKeyRow>(&mut conn)
+            .map(|rows| rows.into_iter().map(ImportedKeyRecord::from).collect())
             .map_err(map_diesel_error)
     }
 }
@@ -119,5 +145,25 @@ impl OpaqueKeyStore for Database {
             }
             Err(err) => Err(map_diesel_error(err)),
         }
+    }
+
+    fn find_imported_key_by_digest(&self, digest: &str) -> Result<Option<(ImportedKeyRecord, User)>, StoreError> {
+        let mut conn = self.conn()?;
+        imported_keys::table
+            .inner_join(users::table)
+            .filter(imported_keys::digest.eq(digest))
+            .select((ImportedKeyRow::as_select(), UserRow::as_select()))
+            .first::<(ImportedKeyRow, UserRow)>(&mut conn)
+            .optional()
+            .map(|found| found.map(|(key, user)| (key.into(), user.into())))
+            .map_err(map_diesel_error)
+    }
+
+    fn delete_imported_key(&self, user_id: UserId) -> Result<bool, StoreError> {
+        let mut conn = self.conn()?;
+        diesel::delete(imported_keys::table.find(user_id.0))
+            .execute(&mut conn)
+            .map(|deleted| deleted > 0)
+            .map_err(map_diesel_error)
     }
 }

@@ -8,6 +8,7 @@
 //! - [`Database`] implements the domain's `UserStore`, `RefreshTokenStore` and
 //!   `OpaqueKeyStore`. Uniqueness races (usernames, blacklisting) are settled by the database's
 //!   constraints, never by reading first.
+//! - [`Database::import`] writes users and credentials brought over from Django ([`import`]).
 //! - Other repositories in this crate use [`Database::conn`] with queries against [`schema`],
 //!   [`write_transaction`] for writes, and [`match_backend!`] for backend-specific SQL.
 //!
@@ -16,6 +17,7 @@
 mod connection;
 mod database;
 mod error;
+pub mod import;
 mod keys;
 pub mod migrations;
 pub mod schema;

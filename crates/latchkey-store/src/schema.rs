@@ -14,6 +14,8 @@ diesel::table! {
         is_superuser -> Bool,
         date_joined -> Timestamp,
         last_login -> Nullable<Timestamp>,
+        first_name -> Text,
+        last_name -> Text,
     }
 }
 
@@ -22,6 +24,16 @@ diesel::table! {
     opaque_keys (user_id) {
         user_id -> BigInt,
         salt -> Text,
+        digest -> Text,
+        created -> Timestamp,
+    }
+}
+
+diesel::table! {
+    /// Keys another system issued (DRF's `authtoken_token`, brought over by an import): their
+    /// digest only, at most one per user.
+    imported_keys (user_id) {
+        user_id -> BigInt,
         digest -> Text,
         created -> Timestamp,
     }
@@ -48,7 +60,14 @@ diesel::table! {
 }
 
 diesel::joinable!(opaque_keys -> users (user_id));
+diesel::joinable!(imported_keys -> users (user_id));
 diesel::joinable!(outstanding_tokens -> users (user_id));
 diesel::joinable!(blacklisted_tokens -> outstanding_tokens (token_id));
 
-diesel::allow_tables_to_appear_in_same_query!(users, opaque_keys, outstanding_tokens, blacklisted_tokens);
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    opaque_keys,
+    imported_keys,
+    outstanding_tokens,
+    blacklisted_tokens
+);

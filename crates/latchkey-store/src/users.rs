@@ -96,7 +96,17 @@ impl UserStore for Database {
             .values(&row)
             // Plain columns: `as_returning()` is a `MultiBackend` fragment, which the per-backend
             // RETURNING clause cannot render (a compile error).
-            .returning(users::all_columns)
+            .returning((
+                users::id,
+                users::username,
+                users::email,
+                users::password,
+                users::is_active,
+                users::is_staff,
+                users::is_superuser,
+                users::date_joined,
+                users::last_login,
+            ))
             .get_result::<UserRow>(&mut conn)
             .map(User::from)
             .map_err(map_diesel_error)

@@ -1,0 +1,3 @@
+DROP TABLE imported_keys;
+ALTER TABLE users DROP COLUMN last_name;
+ALTER TABLE users DROP COLUMN first_name;
