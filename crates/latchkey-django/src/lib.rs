@@ -173,6 +173,39 @@ mod tests {
         assert!(matches!(err, DjangoError::NotDjango { .. }), "{err:?}");
     }
 
+    /// Only `auth_user`, as Django's migration writes it on SQLite: the other apps read as not
+    /// installed, and the rows come through with Django's text times.
+    #[test]
+    fn apps_that_are_not_installed_read_as_such() {
+        use diesel::{Connection, SqliteConnection};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("auth-only.sqlite3");
+        let mut conn = SqliteConnection::establish(&file.display().to_string()).expect("create");
+        conn.batch_execute(
+            r#"CREATE TABLE "auth_user" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT, "password" varchar(128) NOT NULL, "last_login" datetime NULL, "is_superuser" bool NOT NULL, "username" varchar(150) NOT NULL UNIQUE, "last_name" varchar(150) NOT NULL, "email" varchar(254) NOT NULL, "is_staff" bool NOT NULL, "is_active" bool NOT NULL, "date_joined" datetime NOT NULL, "first_name" varchar(150) NOT NULL);
+            INSERT INTO auth_user VALUES (7, '!x', NULL, 0, 'dora', '', 'd@example.com', 0, 1, '2026-12-01 10:11:12.123456', 'Dora');"#,
+        )
+        .expect("schema");
+        drop(conn);
+        let data = DjangoDatabase::open(&format!("sqlite://{}", file.display())).expect("open").read().expect("read");
+        let user = &data.set.users[0];
+        assert_eq!((user.id, user.username.as_str(), user.first_name.as_str()), (7, "dora", "Dora"));
+        assert_eq!(user.date_joined.to_string(), "2026-12-01 10:11:12.123456");
+        assert!(user.is_active && !user.is_staff && user.last_login.is_none());
+        let installed: Vec<(&str, Option<u64>)> = data.read.iter().map(|t| (t.name, t.rows)).collect();
+        assert_eq!(
+            installed,
+            [
+                ("auth_user", Some(1)),
+                ("authtoken_token", None),
+                ("token_blacklist_outstandingtoken", None),
+                ("token_blacklist_blacklistedtoken", None)
+            ]
+        );
+        assert!(data.set.keys.is_empty() && data.set.outstanding.is_empty());
+        assert!(data.left_behind.iter().all(|t| t.rows.is_none()));
+    }
+
     #[test]
     fn passwords_in_urls_are_not_shown() {
         let err = DjangoDatabase::open("postgres://django:hunter2@127.0.0.1:1/db").expect_err("refused");

@@ -256,3 +256,15 @@ pub(crate) fn read_all(conn: &mut AnyConnection, url: &str) -> Result<DjangoData
     };
     Ok(DjangoData { set, read, left_behind })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_become_utc_timestamps_and_ids_bigints_on_postgres_only() {
+        let sql = Sql::new("SELECT id{id} AS id, {t(b.created)} AS created FROM t");
+        assert_eq!(sql.sqlite, "SELECT id AS id, b.created AS created FROM t");
+        assert_eq!(sql.postgres, "SELECT id::bigint AS id, (b.created AT TIME ZONE 'UTC') AS created FROM t");
+    }
+}
