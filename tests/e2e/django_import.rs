@@ -6,7 +6,9 @@ use actix_web::http::StatusCode;
 use latchkey_django::DjangoDatabase;
 use latchkey_domain::UserStore;
 use latchkey_store::PoolOptions;
-use latchkey_store::import::{ImportError, ImportMode, ImportReport, ImportSet, NoProgress};
+use latchkey_store::import::{
+    ImportBlacklisted, ImportError, ImportMode, ImportOutstanding, ImportReport, ImportSet, NoProgress,
+};
 use latchkey_tests::django::{DJANGO_SECRET_KEY, DjangoProject};
 use latchkey_tests::{TestApp, TestDatabase, jwt_claims};
 use serde_json::json;
@@ -138,6 +140,34 @@ async fn dry_runs_reruns_and_conflicts_change_nothing(db: TestDatabase) {
     assert_eq!((after_reset.keys.imported, after_reset.keys.skipped), (0, 1));
     let digest = latchkey_opaque::key_digest(&django.manifest.user("alice").key);
     assert!(store.find_imported_key_by_digest(&digest).expect("lookup").is_none());
+
+    // What Django revoked since is carried over: a deleted DRF key, a deactivation. A token
+    // whose user Django deleted (simplejwt then sets its user to NULL) is still the same token.
+    let mut revoked = set.clone();
+    let admin = revoked.users.iter().position(|u| u.username == "admin").expect("admin");
+    let admin_id = revoked.users[admin].id;
+    revoked.users[admin].is_active = false;
+    revoked.keys.retain(|k| k.user_id != admin_id);
+    revoked.outstanding[0].user_id = None;
+    // An expired token, blacklisted or not, is left out (it may have been flushed here).
+    let expired = chrono::Utc::now().naive_utc() - chrono::Duration::hours(1);
+    revoked.outstanding.push(ImportOutstanding {
+        jti: "expired-jti".into(),
+        user_id: Some(admin_id),
+        created_at: None,
+        expires_at: expired,
+    });
+    revoked.blacklisted.push(ImportBlacklisted { jti: "expired-jti".into(), blacklisted_at: expired });
+    let carried = import(&db, &revoked, ImportMode::Apply).expect("re-run");
+    assert_eq!((carried.users_deactivated, carried.keys_revoked), (1, 1), "{carried:?}");
+    assert_eq!((carried.outstanding.skipped, carried.blacklisted.skipped), (1, 1), "{carried:?}");
+    assert_eq!(carried.outstanding.imported + carried.blacklisted.imported, 0, "{carried:?}");
+    let admin_user = store.find_user_by_username("admin").expect("find").expect("admin");
+    assert!(!admin_user.is_active);
+    let admin_digest = latchkey_opaque::key_digest(&django.manifest.user("admin").key);
+    assert!(store.find_imported_key_by_digest(&admin_digest).expect("lookup").is_none());
+    let settled = import(&db, &revoked, ImportMode::Apply).expect("re-run");
+    assert!(!settled.changes_anything(), "{settled:?}");
 
     // An id that names another user here: the row is named, nothing is written.
     let mut other = set.clone();

@@ -49,6 +49,11 @@ enum Auth {
     None,
     Bearer,
     Token,
+    /// A DRF key brought over from Django (`import-django`): found on the second lookup, then
+    /// cached like any key.
+    ImportedToken,
+    /// A well-formed key nobody has: both lookups, every time (misses are not cached).
+    UnknownToken,
 }
 
 #[derive(Clone, Copy)]
@@ -62,7 +67,13 @@ struct Credentials {
     access: String,
     refresh: String,
     opaque: String,
+    imported: String,
 }
+
+/// The DRF key the bench imports for [`IMPORTED_USER`], as if Django had issued it.
+const IMPORTED_KEY: &str = "d1a90c0ffee0d1a90c0ffee0d1a90c0ffee0d1a9";
+const IMPORTED_USER: &str = "django_user";
+const UNKNOWN_KEY: &str = "0000000000000000000000000000000000000000";
 
 fn scenarios(login_connections: u32) -> Vec<Scenario> {
     let get = |label, path, auth| Scenario { label, method: "GET", path, auth, body: None, connections: None };
@@ -70,6 +81,8 @@ fn scenarios(login_connections: u32) -> Vec<Scenario> {
         get("GET /", "/", Auth::None),
         get("GET /api/profile/ (Bearer)", "/api/profile/", Auth::Bearer),
         get("GET /api/profile/ (Token)", "/api/profile/", Auth::Token),
+        get("GET /api/profile/ (Token imported from Django)", "/api/profile/", Auth::ImportedToken),
+        get("GET /api/profile/ (unknown Token, 401)", "/api/profile/", Auth::UnknownToken),
         Scenario {
             label: "POST /api/token/ (login)",
             method: "POST",
@@ -100,6 +113,12 @@ fn lua(scenario: &Scenario, creds: &Credentials) -> String {
         Auth::Token => {
             let _ = writeln!(script, "wrk.headers[\"Authorization\"] = \"Token {}\"", creds.opaque);
         }
+        Auth::ImportedToken => {
+            let _ = writeln!(script, "wrk.headers[\"Authorization\"] = \"Token {}\"", creds.imported);
+        }
+        Auth::UnknownToken => {
+            let _ = writeln!(script, "wrk.headers[\"Authorization\"] = \"Token {UNKNOWN_KEY}\"");
+        }
     }
     let body = match scenario.body {
         None => None,
@@ -113,13 +132,46 @@ fn lua(scenario: &Scenario, creds: &Credentials) -> String {
     script
 }
 
-fn credentials(url: &str) -> anyhow::Result<Credentials> {
+/// `imported`: the key to send on the imported-key row (the oracle's own key is a Django key).
+fn credentials(url: &str, imported: Option<&str>) -> anyhow::Result<Credentials> {
     let form = [("username", USER), ("password", PASSWORD)];
+    let opaque = post_form_field(&format!("{url}/auth/token/"), &form, "token")?;
     Ok(Credentials {
         access: post_form_field(&format!("{url}/api/token/"), &form, "access")?,
         refresh: post_form_field(&format!("{url}/api/token/"), &form, "refresh")?,
-        opaque: post_form_field(&format!("{url}/auth/token/"), &form, "token")?,
+        imported: imported.map_or_else(|| opaque.clone(), str::to_owned),
+        opaque,
     })
+}
+
+/// Gives the bench database a user whose DRF key came from Django, the way `import-django`
+/// writes one.
+fn import_django_key(url: &str) -> anyhow::Result<()> {
+    use latchkey_store::import::{ImportKey, ImportMode, ImportSet, ImportUser, NoProgress};
+    let now = chrono::Utc::now().naive_utc();
+    let set = ImportSet {
+        users: vec![ImportUser {
+            id: 100_000,
+            username: IMPORTED_USER.into(),
+            email: String::new(),
+            password: "!imported".into(),
+            is_active: true,
+            is_staff: false,
+            is_superuser: false,
+            date_joined: now,
+            last_login: None,
+            first_name: String::new(),
+            last_name: String::new(),
+        }],
+        keys: vec![ImportKey { user_id: 100_000, digest: latchkey_opaque::key_digest(IMPORTED_KEY), created: now }],
+        ..ImportSet::default()
+    };
+    let db = latchkey_store::Database::connect(
+        url,
+        latchkey_store::PoolOptions::new(1, std::time::Duration::from_secs(10)),
+    )?;
+    db.import(&set, ImportMode::Apply, &NoProgress)?;
+    Ok(())
 }
 
 struct Row {
@@ -180,6 +232,8 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
         bail!("seeding failed: {}", String::from_utf8_lossy(&seeded.stderr));
     }
 
+    import_django_key(db.url())?;
+
     let port = free_port()?;
     let mut command = Command::new(&server_bin);
     command.envs(env.iter().map(|(k, v)| (*k, v.as_str()))).env("LATCHKEY_BIND", format!("127.0.0.1:{port}"));
@@ -205,9 +259,9 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
     let run_one =
         |server: &Server, scenario: &Scenario, creds: &Credentials| run_for(server, scenario, creds, options.seconds);
 
-    let latchkey_creds = credentials(&latchkey.url)?;
+    let latchkey_creds = credentials(&latchkey.url, Some(IMPORTED_KEY))?;
     let oracle_creds = match &oracle {
-        Some(server) => Some(credentials(&server.url)?),
+        Some(server) => Some(credentials(&server.url, None)?),
         None => None,
     };
     // The rows the targets compare with each other (GET / and the two protected GETs) run
@@ -242,7 +296,7 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
 
     // Token checks while logins saturate the hashing pool.
     println!("bench: GET /api/profile/ (Bearer) during a login flood");
-    let (profile, login) = (&all[1], &all[3]);
+    let (profile, login) = (&all[1], &all[5]);
     let flood = {
         let script = work.join("flood.lua");
         std::fs::write(&script, lua(login, &latchkey_creds))?;

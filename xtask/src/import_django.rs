@@ -47,7 +47,7 @@ pub fn run(from: &str, dry_run: bool) -> TaskResult {
     let elapsed = started.elapsed().as_secs_f64();
     match (report.mode, report.changes_anything()) {
         (ImportMode::DryRun, _) => println!("Dry run: nothing was written ({elapsed:.2} s)."),
-        (ImportMode::Apply, false) => println!("Nothing to import: every row is already here ({elapsed:.2} s)."),
+        (ImportMode::Apply, false) => println!("Nothing to import: no row to write ({elapsed:.2} s)."),
         (ImportMode::Apply, true) => println!("Imported in {elapsed:.2} s, in one transaction."),
     }
     Ok(())
@@ -78,8 +78,23 @@ fn summary(report: &ImportReport, read: &[TableState], left_behind: &[TableState
             report.users_changed_since
         ));
     }
-    if report.keys.skipped + report.outstanding.skipped + report.blacklisted.skipped > 0 {
-        out.push_str("Left out: credentials of users already here (Latchkey keeps its own).\n");
+    if report.users_deactivated > 0 {
+        out.push_str(&format!(
+            "{} users already here were deactivated in Django since: deactivated here too.\n",
+            report.users_deactivated
+        ));
+    }
+    if report.keys_revoked > 0 {
+        out.push_str(&format!(
+            "{} imported DRF keys were revoked in Django since: deleted here too.\n",
+            report.keys_revoked
+        ));
+    }
+    if report.keys.skipped > 0 {
+        out.push_str("Left out: DRF keys of users already here (Latchkey keeps the keys it holds).\n");
+    }
+    if report.outstanding.skipped + report.blacklisted.skipped > 0 {
+        out.push_str("Left out: refresh tokens that have expired.\n");
     }
     let behind: Vec<String> = left_behind
         .iter()

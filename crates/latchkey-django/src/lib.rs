@@ -43,6 +43,10 @@ pub use rows::{AUTH_TABLES, LEFT_BEHIND_TABLES};
 pub enum DjangoError {
     #[error("{0}")]
     Url(#[from] ConnectError),
+    #[error(
+        "`{url}` is not a Django database URL: give postgres://…, sqlite:///abs/path.sqlite3, sqlite://relative/path or a path"
+    )]
+    NotAPath { url: String },
     #[error("no Django database at {path}: the file does not exist")]
     NoSuchFile { path: PathBuf },
     #[error("cannot open the Django database {url}")]
@@ -123,8 +127,10 @@ impl DjangoDatabase {
     }
 }
 
-/// The URL with SQLite's read-only mode added, after checking the file exists (SQLite would
-/// otherwise create an empty database and report "no auth_user table").
+/// The URL to open: PostgreSQL's as given; for SQLite, a `file:` URI of the path in read-only
+/// mode, after checking the file exists (SQLite would otherwise create an empty database and
+/// report "no auth_user table"). The characters a URI gives a meaning to (`%`, `?`, `#`) are
+/// escaped, so any path opens that very file, read-only.
 fn read_only_url(url: &str) -> Result<String, DjangoError> {
     let trimmed = url.trim();
     let lower = trimmed.to_ascii_lowercase();
@@ -135,15 +141,23 @@ fn read_only_url(url: &str) -> Result<String, DjangoError> {
         .iter()
         .find_map(|scheme| lower.starts_with(scheme).then(|| &trimmed[scheme.len()..]))
         .unwrap_or(trimmed);
-    if path.contains("://") || path.contains('?') || path.starts_with("file:") {
-        // Not a path this reader can check: let the store's URL rules answer.
-        return Ok(trimmed.to_owned());
+    if path.contains("://") || lower.starts_with("file:") || path.is_empty() {
+        return Err(DjangoError::NotAPath { url: redact_url(url) });
     }
     let file = PathBuf::from(path);
     if !file.is_file() {
         return Err(DjangoError::NoSuchFile { path: file });
     }
-    Ok(format!("sqlite:{path}?mode=ro"))
+    let mut escaped = String::with_capacity(path.len());
+    for c in path.chars() {
+        match c {
+            '%' => escaped.push_str("%25"),
+            '?' => escaped.push_str("%3F"),
+            '#' => escaped.push_str("%23"),
+            c => escaped.push(c),
+        }
+    }
+    Ok(format!("file:{escaped}?mode=ro"))
 }
 
 #[cfg(test)]
@@ -156,12 +170,30 @@ mod tests {
         let file = dir.path().join("db.sqlite3");
         std::fs::write(&file, b"").expect("file");
         let shown = file.display().to_string();
-        assert_eq!(read_only_url(&format!("sqlite://{shown}")).expect("url"), format!("sqlite:{shown}?mode=ro"));
-        assert_eq!(read_only_url(&shown).expect("url"), format!("sqlite:{shown}?mode=ro"));
+        assert_eq!(read_only_url(&format!("sqlite://{shown}")).expect("url"), format!("file:{shown}?mode=ro"));
+        assert_eq!(read_only_url(&shown).expect("url"), format!("file:{shown}?mode=ro"));
         let missing = dir.path().join("nope.sqlite3").display().to_string();
         let err = read_only_url(&format!("sqlite://{missing}")).expect_err("missing");
         assert!(err.to_string().contains("does not exist"), "{err}");
+        assert!(!dir.path().join("nope.sqlite3").exists());
         assert_eq!(read_only_url("postgres://u:p@h/db").expect("url"), "postgres://u:p@h/db");
+        for not_a_path in ["mysql://h/db", "file:db.sqlite3?mode=rw", "sqlite://"] {
+            assert!(matches!(read_only_url(not_a_path), Err(DjangoError::NotAPath { .. })), "{not_a_path}");
+        }
+    }
+
+    /// A path with the characters a URI gives a meaning to opens that very file, and read-only.
+    #[test]
+    fn odd_paths_open_the_file_they_name_read_only() {
+        use diesel::{Connection, SqliteConnection};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("odd %41 #1 ?x.sqlite3");
+        let mut conn = SqliteConnection::establish(&file.display().to_string()).expect("create");
+        conn.batch_execute("CREATE TABLE auth_user (id integer)").expect("table");
+        drop(conn);
+        let mut django = DjangoDatabase::open(&format!("sqlite://{}", file.display())).expect("open");
+        assert!(django.conn.batch_execute("CREATE TABLE written (id integer)").is_err(), "opened writable");
+        assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1, "another file was created");
     }
 
     #[test]

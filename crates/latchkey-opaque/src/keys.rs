@@ -55,8 +55,10 @@ impl OpaqueKeys {
     /// brought over by an import ends too, so a reset always leaves the user one key.
     pub fn reset(&self, user_id: UserId) -> Result<String, OpaqueError> {
         let (record, key) = self.record_with_salt(user_id, new_salt()?);
-        self.store.put_key(&record)?;
+        // The imported key goes first: should the second write fail, the user is left with
+        // fewer working keys, never with one the reset was meant to end.
         self.store.delete_imported_key(user_id)?;
+        self.store.put_key(&record)?;
         Ok(key)
     }
 

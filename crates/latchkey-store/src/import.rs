@@ -5,15 +5,20 @@
 //! The rules, so that running an import twice, or after Latchkey has been in use, is safe:
 //! - a user is matched by id. The same id with the same username and `date_joined` is the same
 //!   user, already here: kept as Latchkey has it (a re-hashed password, a newer `last_login`),
-//!   never overwritten. An id that names another user, or a username that another id has, is a
-//!   conflict, and nothing is written;
-//! - keys and outstanding tokens come with their user: only for users this import inserts. A
-//!   user already here keeps the credentials Latchkey holds, so a re-run never brings back a key
-//!   that was reset or a token that was flushed;
-//! - a blacklist entry is taken whenever its token is here and not blacklisted yet (revoking
-//!   more is always safe);
+//!   never overwritten, except that a deactivation in Django is carried over. An id that names
+//!   another user, or a username that another id has, is a conflict, and nothing is written;
+//! - a DRF key comes with its user, only for users this import inserts: a user already here
+//!   keeps the keys Latchkey holds, so a re-run never brings back a key that was reset here. A
+//!   revocation in Django is carried over: an imported key that Django no longer has for that
+//!   user (a DRF logout, `drf_create_token -r`) is deleted;
+//! - outstanding refresh tokens grant nothing by themselves (a refresh token is good by its
+//!   signature), so every one that has not expired is taken, whoever its user; the expired ones
+//!   are left out, so a flushed token never comes back. A blacklist entry is taken whenever its
+//!   token is here and not blacklisted yet: revoking more is always safe;
 //! - on PostgreSQL the users' identity sequence is moved past the highest id, so users created
-//!   afterwards never collide with imported ones (SQLite's AUTOINCREMENT does this itself).
+//!   afterwards never collide with imported ones (SQLite's AUTOINCREMENT does this itself), and
+//!   the `users` table is locked against writes for the length of the import, so a registration
+//!   racing it waits instead of taking an id or a username the import checked as free.
 
 use crate::connection::{AnyConnection, Backend, write_transaction};
 use crate::database::Database;
@@ -132,7 +137,11 @@ pub struct ImportReport {
     pub users: TableCounts,
     /// Of `users.present`: users Latchkey changed since they were imported (kept as they are).
     pub users_changed_since: u64,
+    /// Of `users.present`: users deactivated in Django since, deactivated here too.
+    pub users_deactivated: u64,
     pub keys: TableCounts,
+    /// Imported keys of users already here that Django no longer has: deleted.
+    pub keys_revoked: u64,
     pub outstanding: TableCounts,
     pub blacklisted: TableCounts,
 }
@@ -141,6 +150,8 @@ impl ImportReport {
     /// Whether the import wrote (or, dry, would write) anything.
     pub fn changes_anything(&self) -> bool {
         [self.users, self.keys, self.outstanding, self.blacklisted].iter().any(|t| t.imported > 0)
+            || self.users_deactivated > 0
+            || self.keys_revoked > 0
     }
 }
 
@@ -222,19 +233,30 @@ fn import_in(
     mode: ImportMode,
     progress: &dyn ImportProgress,
 ) -> Result<ImportReport, Stop> {
+    if conn.backend() == Backend::Postgres {
+        diesel::sql_query("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE").execute(conn)?;
+    }
     let users = check_users(conn, &set.users)?;
     let inserted: HashSet<i64> = users.new.iter().map(|u| u.id).collect();
     let keys = check_keys(conn, &set.keys, &inserted)?;
-    let outstanding = check_outstanding(conn, &set.outstanding, &inserted)?;
+    let revoked = revoked_keys(conn, &set.keys, &users.present_ids)?;
+    let now = chrono::Utc::now().naive_utc();
+    let outstanding = check_outstanding(conn, &set.outstanding, now)?;
     let new_jtis: HashSet<&str> = outstanding.new.iter().map(|t| t.jti.as_str()).collect();
     let blacklisted = check_blacklisted(conn, &set.blacklisted, &new_jtis)?;
 
     insert_chunks(conn, AUTH_USER, &users.new, progress, |c, rows| {
         match_backend!(c, |c| diesel::insert_into(users::table).values(rows).execute(c))
     })?;
+    for chunk in users.deactivate.chunks(CHUNK) {
+        diesel::update(users::table.filter(users::id.eq_any(chunk))).set(users::is_active.eq(false)).execute(conn)?;
+    }
     insert_chunks(conn, AUTHTOKEN_TOKEN, &keys.new, progress, |c, rows| {
         match_backend!(c, |c| diesel::insert_into(imported_keys::table).values(rows).execute(c))
     })?;
+    for chunk in revoked.chunks(CHUNK) {
+        diesel::delete(imported_keys::table.filter(imported_keys::user_id.eq_any(chunk))).execute(conn)?;
+    }
     let mut token_ids = blacklisted.existing_ids;
     for chunk in outstanding.new.chunks(CHUNK) {
         let ids: Vec<(String, i64)> = match_backend!(conn, |c| diesel::insert_into(outstanding_tokens::table)
@@ -268,7 +290,9 @@ fn import_in(
         mode,
         users: counts(set.users.len(), users.present, 0, users.new.len()),
         users_changed_since: users.changed_since,
+        users_deactivated: users.deactivate.len() as u64,
         keys: counts(set.keys.len(), keys.present, keys.skipped, keys.new.len()),
+        keys_revoked: revoked.len() as u64,
         outstanding: counts(set.outstanding.len(), outstanding.present, outstanding.skipped, outstanding.new.len()),
         blacklisted: counts(set.blacklisted.len(), blacklisted.present, blacklisted.skipped, entries.len()),
     })
@@ -309,12 +333,16 @@ fn insert_chunks<T>(
 struct CheckedUsers {
     new: Vec<ImportUser>,
     present: u64,
+    present_ids: Vec<i64>,
     /// Of `present`: users whose rows here differ from the import.
     changed_since: u64,
+    /// Of `present`: active here, inactive in Django.
+    deactivate: Vec<i64>,
 }
 
 fn check_users(conn: &mut AnyConnection, rows: &[ImportUser]) -> Result<CheckedUsers, Stop> {
-    let mut checked = CheckedUsers { new: Vec::new(), present: 0, changed_since: 0 };
+    let mut checked =
+        CheckedUsers { new: Vec::new(), present: 0, present_ids: Vec::new(), changed_since: 0, deactivate: Vec::new() };
     for chunk in rows.chunks(CHUNK) {
         let ids: Vec<i64> = chunk.iter().map(|u| u.id).collect();
         let names: Vec<&str> = chunk.iter().map(|u| u.username.as_str()).collect();
@@ -335,8 +363,12 @@ fn check_users(conn: &mut AnyConnection, rows: &[ImportUser]) -> Result<CheckedU
                     return Err(conflict(AUTH_USER, row(), reason));
                 }
                 checked.present += 1;
+                checked.present_ids.push(user.id);
                 if *here != user {
                     checked.changed_since += 1;
+                }
+                if here.is_active && !user.is_active {
+                    checked.deactivate.push(user.id);
                 }
             } else if let Some(other) = by_name.get(user.username.as_str()) {
                 return Err(conflict(AUTH_USER, row(), format!("Latchkey has this username as user {other}")));
@@ -376,18 +408,18 @@ fn check_keys(
         let digests: Vec<&str> = new.iter().map(|k| k.digest.as_str()).collect();
         // A user inserted by this import has no key yet, so any digest found belongs to
         // somebody else. Neither the key nor its digest goes into the message.
-        let imported_clash: Option<i64> = imported_keys::table
+        let imported_clash: Option<(i64, String)> = imported_keys::table
             .filter(imported_keys::digest.eq_any(&digests))
-            .select(imported_keys::user_id)
+            .select((imported_keys::user_id, imported_keys::digest))
             .first(conn)
             .optional()?;
-        let derived_clash: Option<i64> = opaque_keys::table
+        let derived_clash: Option<(i64, String)> = opaque_keys::table
             .filter(opaque_keys::digest.eq_any(&digests))
-            .select(opaque_keys::user_id)
+            .select((opaque_keys::user_id, opaque_keys::digest))
             .first(conn)
             .optional()?;
-        if let Some(holder) = imported_clash.or(derived_clash) {
-            let clashing = new.iter().find(|k| k.user_id != holder).map_or(holder, |k| k.user_id);
+        if let Some((holder, digest)) = imported_clash.or(derived_clash) {
+            let clashing = new.iter().find(|k| k.digest == digest).map_or(holder, |k| k.user_id);
             return Err(conflict(
                 AUTHTOKEN_TOKEN,
                 format!("of user_id={clashing}"),
@@ -399,10 +431,29 @@ fn check_keys(
     Ok(checked)
 }
 
+/// Users already here whose imported key Django no longer has: revoked there since the key was
+/// imported.
+fn revoked_keys(conn: &mut AnyConnection, django_keys: &[ImportKey], present: &[i64]) -> Result<Vec<i64>, Stop> {
+    let in_django: HashMap<i64, &str> = django_keys.iter().map(|k| (k.user_id, k.digest.as_str())).collect();
+    let mut revoked = Vec::new();
+    for chunk in present.chunks(CHUNK) {
+        let held: Vec<(i64, String)> = imported_keys::table
+            .filter(imported_keys::user_id.eq_any(chunk))
+            .select((imported_keys::user_id, imported_keys::digest))
+            .load(conn)?;
+        revoked.extend(
+            held.into_iter()
+                .filter(|(user, digest)| in_django.get(user) != Some(&digest.as_str()))
+                .map(|(user, _)| user),
+        );
+    }
+    Ok(revoked)
+}
+
 fn check_outstanding(
     conn: &mut AnyConnection,
     rows: &[ImportOutstanding],
-    inserted_users: &HashSet<i64>,
+    now: NaiveDateTime,
 ) -> Result<Checked<ImportOutstanding>, Stop> {
     let mut checked = Checked::default();
     for chunk in rows.chunks(CHUNK) {
@@ -415,7 +466,8 @@ fn check_outstanding(
             .collect();
         for token in chunk {
             match existing.get(&token.jti) {
-                Some(holder) if *holder == token.user_id => checked.present += 1,
+                // Django sets the user to NULL when it deletes the user: still the same token.
+                Some(holder) if *holder == token.user_id || token.user_id.is_none() => checked.present += 1,
                 Some(holder) => {
                     let holder = holder.map_or_else(|| "no user".to_owned(), |id| format!("user {id}"));
                     return Err(conflict(
@@ -424,8 +476,8 @@ fn check_outstanding(
                         format!("Latchkey has this jti for {holder}"),
                     ));
                 }
-                // A user already here keeps the tokens Latchkey has for them.
-                None if token.user_id.is_some_and(|id| !inserted_users.contains(&id)) => checked.skipped += 1,
+                // Useless once expired, and `flush-expired-tokens` may have removed it here.
+                None if token.expires_at <= now => checked.skipped += 1,
                 None => checked.new.push(token.clone()),
             }
         }
@@ -483,7 +535,7 @@ fn check_blacklisted<'a>(
             } else if new_jtis.contains(entry.jti.as_str()) {
                 checked.new.push(entry);
             } else {
-                // Its outstanding token was left out (a user already here) or flushed since.
+                // Its outstanding token expired (and was left out, or flushed here).
                 checked.skipped += 1;
             }
         }
