@@ -34,4 +34,5 @@ mod dump;
 mod robustness;
 mod root;
 mod rotation;
+mod sessions;
 mod startup;

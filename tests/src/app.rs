@@ -74,6 +74,33 @@ impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
+
+    /// Another server on this app's database, as a second instance behind a load balancer;
+    /// `extra_env` as for [`TestApp::spawn`]. It stops when dropped.
+    pub fn sibling(&self, extra_env: &[(&str, &str)]) -> Sibling {
+        let settings = test_settings(&self.db, extra_env);
+        let app = match Application::build(&settings) {
+            Ok(app) => app,
+            Err(err) => panic!("the second instance did not start: {err}"),
+        };
+        let port = app.port();
+        let server = actix_web::rt::spawn(app.run_until_stopped());
+        let http = awc::Client::builder().timeout(REQUEST_TIMEOUT).disable_redirects().finish();
+        Sibling { address: format!("http://127.0.0.1:{port}"), http, server }
+    }
+}
+
+/// A second server on a [`TestApp`]'s database (see [`TestApp::sibling`]).
+pub struct Sibling {
+    pub address: String,
+    pub(crate) http: awc::Client,
+    server: actix_web::rt::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Drop for Sibling {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
 }
 
 impl Drop for TestApp {

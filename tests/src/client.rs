@@ -34,6 +34,18 @@ pub struct Client {
     headers: Vec<(HeaderName, HeaderValue)>,
 }
 
+impl crate::app::Sibling {
+    /// Requests without credentials, to this instance.
+    pub fn anonymous(&self) -> Client {
+        Client { http: self.http.clone(), address: self.address.clone(), headers: Vec::new() }
+    }
+
+    /// Requests with `Authorization: Bearer <token>`, to this instance.
+    pub fn with_bearer(&self, token: &str) -> Client {
+        self.anonymous().with_header("authorization", format!("Bearer {token}"))
+    }
+}
+
 impl TestApp {
     /// Requests without credentials.
     pub fn anonymous(&self) -> Client {

@@ -55,12 +55,12 @@ pub struct DjangoProject {
     pub manifest: Manifest,
 }
 
-fn repo_path(relative: &str) -> PathBuf {
+pub fn repo_path(relative: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(relative)
 }
 
 /// The Python of the oracle's venv, made once if missing.
-fn oracle_python() -> PathBuf {
+pub fn oracle_python() -> PathBuf {
     let script = repo_path("tests/django/oracle-venv.sh");
     let output =
         Command::new("bash").arg(&script).output().unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));

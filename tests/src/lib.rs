@@ -20,7 +20,7 @@ pub mod django;
 pub mod fixtures;
 pub mod jwt;
 
-pub use app::{SIGNING_KEY, TestApp, test_settings};
+pub use app::{SIGNING_KEY, Sibling, TestApp, test_settings};
 pub use client::{Client, TestResponse};
 pub use fixtures::{ADMIN, ALICE, BOB, CAROL, FIXTURE_USERS, FixtureUser};
 pub use jwt::{base64url_decode, jwt_claims};

@@ -2,7 +2,7 @@
 
 use anyhow::{Context as _, bail};
 use latchkey_domain::accounts::AccountFlags;
-use latchkey_domain::{AccountError, Accounts, RefreshTokenStore, UserStore};
+use latchkey_domain::{AccountError, Accounts, CutoffReason, RefreshTokenStore, SessionStore, TokenCutoff, UserStore};
 use latchkey_opaque::OpaqueKeys;
 use latchkey_server::config::Settings;
 use latchkey_server::startup;
@@ -101,5 +101,20 @@ pub fn flush_expired_tokens() -> TaskResult {
     let now = chrono::Utc::now().naive_utc();
     let deleted = ctx.database.flush_expired(now)?;
     println!("Deleted {deleted} expired outstanding token(s).");
+    Ok(())
+}
+
+pub fn revoke_sessions(username: &str) -> TaskResult {
+    let ctx = context()?;
+    let Some(user) = ctx.database.find_user_by_username(username)? else {
+        bail!("Cannot revoke sessions: user {username} does not exist");
+    };
+    let cutoff = TokenCutoff { at: chrono::Utc::now().naive_utc(), reason: CutoffReason::LogoutAll };
+    let ended = ctx.database.cut_off(user.id, cutoff)?;
+    ctx.opaque.reset(user.id).context("Cannot reset the opaque key")?;
+    println!(
+        "Ended {ended} session(s) of {username}; every token issued before now is refused, and the opaque key was reset."
+    );
+    println!("Running servers see it within LATCHKEY_AUTH_CACHE_TTL_MS (5 s by default).");
     Ok(())
 }

@@ -33,6 +33,9 @@ pub enum Command {
     },
     /// Delete expired outstanding refresh tokens and their blacklist entries.
     FlushExpiredTokens,
+    /// End every session and token of a user, and reset their opaque key (logout everywhere,
+    /// for incident response).
+    RevokeSessions { username: String },
     /// Copy a Django project's users, DRF keys and simplejwt token records into DATABASE_URL, in
     /// one transaction. Running it again changes nothing.
     ImportDjango {

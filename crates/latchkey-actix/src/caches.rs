@@ -7,7 +7,7 @@
 //! [`InvalidatingStore`](crate::InvalidatingStore).
 
 use latchkey_domain::UserId;
-use latchkey_engine::UserState;
+use latchkey_engine::{SessionState, UserState};
 use moka::sync::Cache;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -21,6 +21,10 @@ pub struct AuthCaches {
     /// `None` with a zero TTL: caching off.
     by_id: Option<Cache<UserId, UserState>>,
     by_digest: Option<Cache<String, UserState>>,
+    /// Sessions by tag, `None` remembered too: tokens of no session (imported, minted
+    /// elsewhere) would otherwise cost a query on every request. A tag names a session from its
+    /// login on, before any token carries it, so a remembered `None` never hides a session.
+    by_session: Option<Cache<String, Option<SessionState>>>,
     /// Bumped by every invalidation. A fetch that began before an invalidation may have read
     /// the old row; it must not store what it read.
     generation: AtomicU64,
@@ -37,7 +41,30 @@ impl AuthCaches {
             by_digest: enabled.then(|| {
                 Cache::builder().max_capacity(CACHE_CAPACITY).time_to_live(ttl).support_invalidation_closures().build()
             }),
+            by_session: enabled.then(|| {
+                Cache::builder().max_capacity(CACHE_CAPACITY).time_to_live(ttl).support_invalidation_closures().build()
+            }),
             generation: AtomicU64::new(0),
+        }
+    }
+
+    /// Forget what is cached about a session (it was ended).
+    pub fn session_changed(&self, tag: &str) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        if let Some(by_session) = &self.by_session {
+            by_session.invalidate(tag);
+        }
+    }
+
+    pub(crate) fn session(&self, tag: &str) -> Option<Option<SessionState>> {
+        self.by_session.as_ref().and_then(|cache| cache.get(tag))
+    }
+
+    pub(crate) fn remember_session(&self, generation: u64, tag: String, state: Option<SessionState>) {
+        if let Some(cache) = &self.by_session
+            && self.generation() == generation
+        {
+            cache.insert(tag, state);
         }
     }
 
@@ -53,6 +80,13 @@ impl AuthCaches {
             if by_digest.invalidate_entries_if(move |_, state| state.id == id).is_err() {
                 by_digest.invalidate_all();
             }
+        }
+        if let Some(by_session) = &self.by_session
+            && by_session
+                .invalidate_entries_if(move |_, state| state.as_ref().is_some_and(|s| s.user_id == id))
+                .is_err()
+        {
+            by_session.invalidate_all();
         }
     }
 
@@ -93,7 +127,14 @@ mod tests {
     use super::*;
 
     fn state(id: i64) -> UserState {
-        UserState { id: UserId(id), username: format!("u{id}"), is_active: true, is_staff: false, is_superuser: false }
+        UserState {
+            id: UserId(id),
+            username: format!("u{id}"),
+            is_active: true,
+            is_staff: false,
+            is_superuser: false,
+            tokens_cutoff: None,
+        }
     }
 
     #[test]

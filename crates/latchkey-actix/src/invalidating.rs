@@ -6,7 +6,7 @@ use crate::caches::AuthCaches;
 use chrono::NaiveDateTime;
 use latchkey_domain::{
     BlacklistOutcome, ImportedKeyRecord, NewUser, OpaqueKeyRecord, OpaqueKeyStore, OutstandingToken, RefreshTokenStore,
-    StoreError, User, UserId, UserStore,
+    Session, SessionStore, StoreError, TokenCutoff, User, UserId, UserStore,
 };
 use std::sync::Arc;
 
@@ -86,6 +86,37 @@ impl<S: OpaqueKeyStore> OpaqueKeyStore for InvalidatingStore<S> {
     }
 }
 
+impl<S: SessionStore> SessionStore for InvalidatingStore<S> {
+    fn create_session(&self, session: &Session) -> Result<(), StoreError> {
+        self.inner.create_session(session)
+    }
+
+    fn find_session(&self, tag: &str) -> Result<Option<Session>, StoreError> {
+        self.inner.find_session(tag)
+    }
+
+    fn live_sessions(&self, user_id: UserId, now: NaiveDateTime) -> Result<Vec<Session>, StoreError> {
+        self.inner.live_sessions(user_id, now)
+    }
+
+    // What is cached of a session (its user, start, whether it ended) does not change here.
+    fn touch_session(&self, tag: &str, at: NaiveDateTime, expires_at: NaiveDateTime) -> Result<(), StoreError> {
+        self.inner.touch_session(tag, at, expires_at)
+    }
+
+    fn revoke_session(&self, tag: &str, at: NaiveDateTime) -> Result<bool, StoreError> {
+        let result = self.inner.revoke_session(tag, at);
+        self.caches.session_changed(tag);
+        result
+    }
+
+    fn cut_off(&self, user_id: UserId, cutoff: TokenCutoff) -> Result<u64, StoreError> {
+        let result = self.inner.cut_off(user_id, cutoff);
+        self.caches.user_changed(user_id);
+        result
+    }
+}
+
 // Refresh tokens are not cached (access tokens are never blacklisted): plain delegation, so one
 // store value can serve every trait.
 impl<S: RefreshTokenStore> RefreshTokenStore for InvalidatingStore<S> {
@@ -93,8 +124,8 @@ impl<S: RefreshTokenStore> RefreshTokenStore for InvalidatingStore<S> {
         self.inner.record_outstanding(token)
     }
 
-    fn is_blacklisted(&self, jti: &str) -> Result<bool, StoreError> {
-        self.inner.is_blacklisted(jti)
+    fn blacklisted_at(&self, jti: &str) -> Result<Option<NaiveDateTime>, StoreError> {
+        self.inner.blacklisted_at(jti)
     }
 
     fn blacklist(&self, token: &OutstandingToken) -> Result<BlacklistOutcome, StoreError> {

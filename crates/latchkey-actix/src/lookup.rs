@@ -4,20 +4,50 @@
 
 use crate::caches::AuthCaches;
 use actix_web::web;
-use latchkey_domain::{User, UserId, UserStore};
-use latchkey_engine::{BoxFuture, DirectoryError, UserDirectory, UserState};
+use latchkey_domain::{SessionStore, User, UserId, UserStore};
+use latchkey_engine::{BoxFuture, DirectoryError, SessionDirectory, SessionState, UserDirectory, UserState};
 use latchkey_opaque::{KeyDirectory, OpaqueKeys};
 use std::sync::Arc;
 
 pub struct AuthLookup {
     users: Arc<dyn UserStore>,
     keys: Arc<OpaqueKeys>,
+    sessions: Option<Arc<dyn SessionStore>>,
     caches: Arc<AuthCaches>,
 }
 
 impl AuthLookup {
     pub fn new(users: Arc<dyn UserStore>, keys: Arc<OpaqueKeys>, caches: Arc<AuthCaches>) -> Self {
-        Self { users, keys, caches }
+        Self { users, keys, sessions: None, caches }
+    }
+
+    /// Sessions to look tags up in ([`SessionDirectory`]); without, every tag names no session.
+    pub fn with_sessions(mut self, sessions: Arc<dyn SessionStore>) -> Self {
+        self.sessions = Some(sessions);
+        self
+    }
+}
+
+impl SessionDirectory for AuthLookup {
+    fn session(&self, tag: &str) -> BoxFuture<'_, Result<Option<SessionState>, DirectoryError>> {
+        if let Some(state) = self.caches.session(tag) {
+            return Box::pin(std::future::ready(Ok(state)));
+        }
+        let Some(sessions) = self.sessions.clone() else {
+            return Box::pin(std::future::ready(Ok(None)));
+        };
+        let wanted = tag.to_owned();
+        Box::pin(async move {
+            let generation = self.caches.generation();
+            let tag = wanted.clone();
+            let found = web::block(move || sessions.find_session(&tag))
+                .await
+                .map_err(DirectoryError::new)?
+                .map_err(DirectoryError::new)?;
+            let state = found.as_ref().map(SessionState::from);
+            self.caches.remember_session(generation, wanted, state.clone());
+            Ok(state)
+        })
     }
 }
 

@@ -6,12 +6,14 @@ pub mod accounts;
 pub mod error;
 pub mod memory;
 pub mod password;
+pub mod session;
 pub mod store;
 pub mod user;
 
 pub use accounts::{Accounts, UserCreated};
 pub use error::{AccountError, BoxError, StoreError, error_chain};
 pub use password::{PasswordError, PasswordHasher};
+pub use session::{CutoffReason, Session, SessionStore, TokenCutoff, session_tag};
 pub use store::{
     BlacklistOutcome, ImportedKeyRecord, OpaqueKeyRecord, OpaqueKeyStore, OutstandingToken, RefreshTokenStore,
     UserStore,

@@ -2,22 +2,24 @@
 //! keep their users elsewhere. It honours the same uniqueness rules as the SQL stores.
 
 use crate::error::StoreError;
+use crate::session::{Session, SessionStore, TokenCutoff};
 use crate::store::{
     BlacklistOutcome, ImportedKeyRecord, OpaqueKeyRecord, OpaqueKeyStore, OutstandingToken, RefreshTokenStore,
     UserStore,
 };
 use crate::user::{NewUser, User, UserId};
 use chrono::NaiveDateTime;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
 #[derive(Default)]
 struct State {
     users: BTreeMap<i64, User>,
     outstanding: HashMap<String, OutstandingToken>,
-    blacklisted: HashSet<String>,
+    blacklisted: HashMap<String, NaiveDateTime>,
     keys: HashMap<UserId, OpaqueKeyRecord>,
     imported_keys: HashMap<UserId, ImportedKeyRecord>,
+    sessions: HashMap<String, Session>,
 }
 
 /// Users, refresh tokens and opaque keys in one mutex.
@@ -73,6 +75,7 @@ impl UserStore for MemoryStore {
             is_superuser: user.is_superuser,
             date_joined: user.date_joined,
             last_login: None,
+            tokens_cutoff: None,
         };
         state.users.insert(id, stored.clone());
         Ok(stored)
@@ -122,18 +125,18 @@ impl RefreshTokenStore for MemoryStore {
         Ok(())
     }
 
-    fn is_blacklisted(&self, jti: &str) -> Result<bool, StoreError> {
-        Ok(self.lock().blacklisted.contains(jti))
+    fn blacklisted_at(&self, jti: &str) -> Result<Option<NaiveDateTime>, StoreError> {
+        Ok(self.lock().blacklisted.get(jti).copied())
     }
 
     fn blacklist(&self, token: &OutstandingToken) -> Result<BlacklistOutcome, StoreError> {
         let mut state = self.lock();
         state.outstanding.entry(token.jti.clone()).or_insert_with(|| token.clone());
-        Ok(if state.blacklisted.insert(token.jti.clone()) {
-            BlacklistOutcome::Blacklisted
-        } else {
-            BlacklistOutcome::AlreadyBlacklisted
-        })
+        if state.blacklisted.contains_key(&token.jti) {
+            return Ok(BlacklistOutcome::AlreadyBlacklisted);
+        }
+        state.blacklisted.insert(token.jti.clone(), chrono::Utc::now().naive_utc());
+        Ok(BlacklistOutcome::Blacklisted)
     }
 
     fn rotate(
@@ -143,12 +146,12 @@ impl RefreshTokenStore for MemoryStore {
         blacklist_old: bool,
     ) -> Result<BlacklistOutcome, StoreError> {
         let mut state = self.lock();
-        if state.blacklisted.contains(&old.jti) {
+        if state.blacklisted.contains_key(&old.jti) {
             return Ok(BlacklistOutcome::AlreadyBlacklisted);
         }
         if blacklist_old {
             state.outstanding.entry(old.jti.clone()).or_insert_with(|| old.clone());
-            state.blacklisted.insert(old.jti.clone());
+            state.blacklisted.insert(old.jti.clone(), chrono::Utc::now().naive_utc());
         }
         state.outstanding.insert(new.jti.clone(), new.clone());
         Ok(BlacklistOutcome::Blacklisted)
@@ -206,5 +209,60 @@ impl OpaqueKeyStore for MemoryStore {
 
     fn delete_imported_key(&self, user_id: UserId) -> Result<bool, StoreError> {
         Ok(self.lock().imported_keys.remove(&user_id).is_some())
+    }
+}
+
+impl SessionStore for MemoryStore {
+    fn create_session(&self, session: &Session) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        if !state.users.contains_key(&session.user_id.0) {
+            return Err(StoreError::NotFound);
+        }
+        if state.sessions.contains_key(&session.tag) {
+            return Err(StoreError::Conflict("sessions.tag".into()));
+        }
+        state.sessions.insert(session.tag.clone(), session.clone());
+        Ok(())
+    }
+
+    fn find_session(&self, tag: &str) -> Result<Option<Session>, StoreError> {
+        Ok(self.lock().sessions.get(tag).cloned())
+    }
+
+    fn live_sessions(&self, user_id: UserId, now: NaiveDateTime) -> Result<Vec<Session>, StoreError> {
+        let mut live: Vec<Session> =
+            self.lock().sessions.values().filter(|s| s.user_id == user_id && s.is_live(now)).cloned().collect();
+        live.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| b.tag.cmp(&a.tag)));
+        Ok(live)
+    }
+
+    fn touch_session(&self, tag: &str, at: NaiveDateTime, expires_at: NaiveDateTime) -> Result<(), StoreError> {
+        if let Some(session) = self.lock().sessions.get_mut(tag) {
+            session.last_used_at = at;
+            session.expires_at = session.expires_at.max(expires_at);
+        }
+        Ok(())
+    }
+
+    fn revoke_session(&self, tag: &str, at: NaiveDateTime) -> Result<bool, StoreError> {
+        match self.lock().sessions.get_mut(tag) {
+            Some(session) if session.revoked_at.is_none() => {
+                session.revoked_at = Some(at);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    fn cut_off(&self, user_id: UserId, cutoff: TokenCutoff) -> Result<u64, StoreError> {
+        let mut state = self.lock();
+        let user = state.users.get_mut(&user_id.0).ok_or(StoreError::NotFound)?;
+        user.tokens_cutoff = Some(cutoff);
+        let mut ended = 0;
+        for session in state.sessions.values_mut().filter(|s| s.user_id == user_id && s.revoked_at.is_none()) {
+            session.revoked_at = Some(cutoff.at);
+            ended += 1;
+        }
+        Ok(ended)
     }
 }

@@ -40,7 +40,11 @@ pub enum BlacklistOutcome {
 pub trait RefreshTokenStore: Send + Sync {
     /// Records a freshly issued refresh token.
     fn record_outstanding(&self, token: &OutstandingToken) -> Result<(), StoreError>;
-    fn is_blacklisted(&self, jti: &str) -> Result<bool, StoreError>;
+    /// When the token was blacklisted; `None` when it is not.
+    fn blacklisted_at(&self, jti: &str) -> Result<Option<NaiveDateTime>, StoreError>;
+    fn is_blacklisted(&self, jti: &str) -> Result<bool, StoreError> {
+        Ok(self.blacklisted_at(jti)?.is_some())
+    }
     /// Puts a token on the blacklist, recording it as outstanding first when it was not
     /// (a token minted elsewhere with the same key). The database decides who wins a race.
     fn blacklist(&self, token: &OutstandingToken) -> Result<BlacklistOutcome, StoreError>;

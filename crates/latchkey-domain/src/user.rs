@@ -1,3 +1,4 @@
+use crate::session::TokenCutoff;
 use chrono::NaiveDateTime;
 use std::fmt;
 
@@ -23,6 +24,8 @@ pub struct User {
     pub is_superuser: bool,
     pub date_joined: NaiveDateTime,
     pub last_login: Option<NaiveDateTime>,
+    /// Tokens issued before this are refused (a logout everywhere, a password change).
+    pub tokens_cutoff: Option<TokenCutoff>,
 }
 
 // The hash stays out of Debug output so that a logged user never leaks it.

@@ -55,6 +55,11 @@ impl AuthError {
         Self::new("User is inactive", Some("user_inactive"))
     }
 
+    /// simplejwt's body for a token issued before the user's password changed.
+    pub fn password_changed() -> Self {
+        Self::new("The user's password has been changed.", Some("password_changed"))
+    }
+
     // DRF's TokenAuthentication.
     pub fn token_header_without_credentials() -> Self {
         Self::new("Invalid token header. No credentials provided.", None)

@@ -14,7 +14,7 @@ pub mod principal;
 pub mod scheme;
 
 pub use chain::{SchemeChain, SchemeRegistry, UnknownScheme};
-pub use directory::{DirectoryError, UserDirectory, UserState};
+pub use directory::{DirectoryError, SessionDirectory, SessionState, UserDirectory, UserState};
 pub use error::{AuthError, SchemeError, TokenMessage};
 pub use header::AuthorizationHeader;
 pub use principal::Principal;

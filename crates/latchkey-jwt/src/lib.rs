@@ -113,7 +113,7 @@ pub use error::{ClaimsError, JwtError, KeyError, NO_ACTIVE_ACCOUNT_FOR_TOKEN, To
 pub use pair::{IssuedPair, Refreshed, TokenPair};
 pub use payload::TokenKind;
 pub use scheme::{CHALLENGE, JwtScheme};
-pub use service::JwtService;
+pub use service::{JwtService, SessionClient};
 pub use settings::JwtSettings;
 pub use tokens::JwtTokens;
 

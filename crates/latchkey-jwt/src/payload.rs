@@ -26,9 +26,21 @@ impl TokenKind {
 // simplejwt's `no_copy_claims`: what an access token gets fresh instead of from its refresh.
 const NO_COPY_CLAIMS: [&str; 4] = [TOKEN_TYPE_CLAIM, "exp", "iat", JTI_CLAIM];
 
-/// `uuid4().hex`.
+/// `uuid4().hex`: 32 lowercase hex digits, whose first 16 are the tag of the session a login
+/// starts ([`latchkey_domain::session_tag`]).
 pub(crate) fn new_jti() -> String {
     uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// A jti in the session of `parent` (a refresh token's jti): its tag, then 16 fresh digits.
+/// Still 32 hex digits, as simplejwt's. A parent without a session tag (minted elsewhere) gets
+/// a jti of its own.
+pub(crate) fn jti_in_session_of(parent: Option<&str>) -> String {
+    let fresh = new_jti();
+    match parent.and_then(latchkey_domain::session_tag) {
+        Some(tag) => format!("{tag}{}", &fresh[latchkey_domain::session::SESSION_TAG_LEN..]),
+        None => fresh,
+    }
 }
 
 /// `exp` the way simplejwt computes it: the instant plus the lifetime, sub-second truncated.
@@ -82,7 +94,7 @@ pub(crate) fn access_from(
     claims.insert(TOKEN_TYPE_CLAIM, TokenKind::Access.as_str());
     claims.insert("exp", expiry(from, lifetime)?);
     claims.insert("iat", now.timestamp());
-    claims.insert(JTI_CLAIM, new_jti());
+    claims.insert(JTI_CLAIM, jti_in_session_of(refresh.jti()));
     for (name, value) in refresh.iter().filter(|(name, _)| !NO_COPY_CLAIMS.contains(&name.as_str())) {
         claims.insert(name.clone(), value.clone());
     }
@@ -93,7 +105,7 @@ pub(crate) fn access_from(
 /// `set_iat()` applied, so claims keep their places and everything else carries over.
 pub(crate) fn rotated(refresh: &Claims, now: DateTime<Utc>, lifetime: Duration) -> Result<Claims, JwtError> {
     let mut claims = refresh.clone();
-    claims.insert(JTI_CLAIM, new_jti());
+    claims.insert(JTI_CLAIM, jti_in_session_of(refresh.jti()));
     claims.insert("exp", expiry(now, lifetime)?);
     claims.insert("iat", now.timestamp());
     Ok(claims)

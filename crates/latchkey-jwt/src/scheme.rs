@@ -5,8 +5,10 @@ use crate::clock::UnixNanos;
 use crate::error::TokenError;
 use crate::tokens::JwtTokens;
 use crate::verified::{VerifiedAccess, VerifiedCache};
+use latchkey_domain::{CutoffReason, session_tag};
 use latchkey_engine::{
-    AuthError, AuthScheme, AuthorizationHeader, BoxFuture, Principal, SchemeError, TokenMessage, UserDirectory,
+    AuthError, AuthScheme, AuthorizationHeader, BoxFuture, Principal, SchemeError, SessionDirectory, TokenMessage,
+    UserDirectory, UserState,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,6 +32,7 @@ pub const CHALLENGE: &str = r#"Bearer realm="api""#;
 pub struct JwtScheme {
     tokens: Arc<JwtTokens>,
     directory: Arc<dyn UserDirectory>,
+    sessions: Option<Arc<dyn SessionDirectory>>,
     verified: VerifiedCache,
 }
 
@@ -46,7 +49,38 @@ impl JwtScheme {
         ttl: Duration,
         capacity: usize,
     ) -> Self {
-        Self { tokens: tokens.into(), directory, verified: VerifiedCache::new(ttl, capacity) }
+        Self { tokens: tokens.into(), directory, sessions: None, verified: VerifiedCache::new(ttl, capacity) }
+    }
+
+    /// Refuses access tokens of ended sessions, looked up by the tag their `jti` starts with.
+    /// Without it, only the users' token cutoffs (logout everywhere, password change) apply.
+    pub fn with_sessions(mut self, sessions: Arc<dyn SessionDirectory>) -> Self {
+        self.sessions = Some(sessions);
+        self
+    }
+
+    /// Whether the token was ended: its session revoked, or issued before the user's cutoff.
+    async fn check_revocation(&self, access: &VerifiedAccess, user: &UserState) -> Result<(), SchemeError> {
+        let tag = access.jti.as_deref().and_then(session_tag);
+        let session = match (&self.sessions, tag) {
+            (Some(sessions), Some(tag)) => sessions.session(tag).await?.filter(|s| s.user_id == user.id),
+            _ => None,
+        };
+        // The cutoff first: a password change ends the sessions too, and its own body says why.
+        if let Some(cutoff) = &user.tokens_cutoff {
+            // A token without `iat` cannot show it is newer than the cutoff.
+            let iat = access.times.iat.unwrap_or(i64::MIN);
+            if cutoff.ends(iat, session.as_ref().map(|s| s.created_at)) {
+                return Err(match cutoff.reason {
+                    CutoffReason::PasswordChanged => AuthError::password_changed().into(),
+                    CutoffReason::LogoutAll => rejected_access_token(TokenError::Blacklisted),
+                });
+            }
+        }
+        if session.is_some_and(|s| s.revoked) {
+            return Err(rejected_access_token(TokenError::Blacklisted));
+        }
+        Ok(())
     }
 
     /// The credential's bytes, looked up before they are even read as UTF-8: only tokens that
@@ -93,6 +127,7 @@ impl AuthScheme for JwtScheme {
             if !user.is_active {
                 return Err(AuthError::user_inactive().into());
             }
+            self.check_revocation(&access, &user).await?;
             Ok(Principal::for_user(user, "jwt", access.jti.clone()))
         })
     }

@@ -8,9 +8,22 @@ use crate::pair::{Refreshed, TokenPair, outstanding};
 use crate::payload::{self, TokenKind};
 use crate::settings::JwtSettings;
 use crate::tokens::JwtTokens;
-use chrono::{DateTime, Utc};
-use latchkey_domain::{BlacklistOutcome, RefreshTokenStore, UserId, UserStore};
+use chrono::{DateTime, TimeDelta, Utc};
+use latchkey_domain::{
+    BlacklistOutcome, RefreshTokenStore, Session, SessionStore, User, UserId, UserStore, session_tag,
+};
 use std::sync::Arc;
+use std::time::Duration;
+
+/// How often a session's `last_used` is written at most, when nothing else about it changes.
+const TOUCH_EVERY: TimeDelta = TimeDelta::seconds(60);
+
+/// Where a login came from, kept with its session (`GET /api/sessions/`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionClient {
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+}
 
 /// What needs the refresh-token store: recording issued refresh tokens, refresh with atomic
 /// rotation, the blacklist check of verify, blacklisting, and flushing. Everything stateless
@@ -18,12 +31,28 @@ use std::sync::Arc;
 pub struct JwtService {
     tokens: Arc<JwtTokens>,
     store: Arc<dyn RefreshTokenStore>,
+    sessions: Option<Sessions>,
+}
+
+struct Sessions {
+    store: Arc<dyn SessionStore>,
+    reuse_interval: TimeDelta,
 }
 
 impl JwtService {
     /// `tokens` is a [`JwtTokens`] or an `Arc` of one, to share it with a [`JwtScheme`](crate::JwtScheme).
     pub fn new(tokens: impl Into<Arc<JwtTokens>>, store: Arc<dyn RefreshTokenStore>) -> Self {
-        Self { tokens: tokens.into(), store }
+        Self { tokens: tokens.into(), store, sessions: None }
+    }
+
+    /// Every login starts a session in `sessions`; a refresh token of an ended session, or one
+    /// issued before the user's cutoff, is refused; and under rotation with blacklisting, a
+    /// rotated-out refresh token presented again more than `reuse_interval` after its rotation
+    /// ends its whole session (reuse detection: someone else holds a copy).
+    pub fn with_sessions(mut self, sessions: Arc<dyn SessionStore>, reuse_interval: Duration) -> Self {
+        let reuse_interval = TimeDelta::from_std(reuse_interval).unwrap_or(TimeDelta::MAX);
+        self.sessions = Some(Sessions { store: sessions, reuse_interval });
+        self
     }
 
     pub fn tokens(&self) -> &Arc<JwtTokens> {
@@ -44,7 +73,34 @@ impl JwtService {
     /// [`obtain_pair`](Self::obtain_pair) with extra claims, as a `get_token(user)` override
     /// adds them (see [`JwtTokens::issue_pair`]).
     pub fn obtain_pair_with(&self, user_id: UserId, extra: &Claims) -> Result<TokenPair, JwtError> {
-        let issued = self.tokens.issue_pair(user_id, extra)?;
+        self.obtain_pair_for(user_id, extra, &SessionClient::default())
+    }
+
+    /// [`obtain_pair_with`](Self::obtain_pair_with), recording where the login came from in the
+    /// session it starts (with [`with_sessions`](Self::with_sessions)).
+    pub fn obtain_pair_for(
+        &self,
+        user_id: UserId,
+        extra: &Claims,
+        client: &SessionClient,
+    ) -> Result<TokenPair, JwtError> {
+        let now = Utc::now();
+        let issued = self.tokens.issue_pair_at(user_id, extra, now)?;
+        if let Some(sessions) = &self.sessions {
+            // A fresh jti always has a tag: it is minted here.
+            let tag = session_tag(&issued.outstanding.jti).unwrap_or_default().to_owned();
+            let now = now.naive_utc();
+            sessions.store.create_session(&Session {
+                tag,
+                user_id,
+                created_at: now,
+                last_used_at: now,
+                expires_at: issued.outstanding.expires_at,
+                user_agent: client.user_agent.clone(),
+                ip: client.ip.clone(),
+                revoked_at: None,
+            })?;
+        }
         self.store.record_outstanding(&issued.outstanding)?;
         Ok(issued.tokens)
     }
@@ -57,14 +113,77 @@ impl JwtService {
     /// exactly one wins; the others get [`TokenError::Blacklisted`].
     pub fn refresh(&self, token: &str, users: &dyn UserStore) -> Result<Refreshed, JwtError> {
         let now = Utc::now();
-        let claims = self.decode_refresh(token, now)?;
+        let claims = self.tokens.codec().decode_at(token, now.into())?;
+        let jti = claims.jti().ok_or(TokenError::NoId)?;
+        if let Some(blacklisted_at) = self.store.blacklisted_at(jti)? {
+            self.detect_reuse(jti, blacklisted_at, now)?;
+            return Err(TokenError::Blacklisted.into());
+        }
+        payload::verify_typed(&claims, TokenKind::Refresh)?;
         let user_id = claims.user_id().id().ok_or(JwtError::NoActiveAccount)?;
         let user = users.find_user_by_id(user_id)?.filter(|u| u.is_active).ok_or(JwtError::NoActiveAccount)?;
+        let session = self.live_session(&claims, &user)?;
         let settings = self.settings();
         let access = payload::access_from(&claims, now, now, settings.access_lifetime())?;
         let access = self.tokens.codec().encode(&access)?;
         let refresh = if settings.rotate_refresh_tokens() { Some(self.rotate(&claims, user.id, now)?) } else { None };
+        if let (Some(sessions), Some(session)) = (&self.sessions, session) {
+            let now = now.naive_utc();
+            let expires_at = match &refresh {
+                Some(_) => now + TimeDelta::from_std(settings.refresh_lifetime()).unwrap_or(TimeDelta::zero()),
+                None => session.expires_at,
+            };
+            if expires_at > session.expires_at || now - session.last_used_at >= TOUCH_EVERY {
+                sessions.store.touch_session(&session.tag, now, expires_at)?;
+            }
+        }
         Ok(Refreshed { access, refresh })
+    }
+
+    /// The session of a refresh token that checked out, refusing the token when the session
+    /// ended or the user's cutoff came after the token. `None` for tokens of no session.
+    fn live_session(&self, claims: &Claims, user: &User) -> Result<Option<Session>, JwtError> {
+        let Some(sessions) = &self.sessions else { return Ok(None) };
+        let session = match claims.jti().and_then(session_tag) {
+            Some(tag) => sessions.store.find_session(tag)?.filter(|s| s.user_id == user.id),
+            None => None,
+        };
+        if session.as_ref().is_some_and(|s| s.revoked_at.is_some()) {
+            return Err(TokenError::Blacklisted.into());
+        }
+        if let Some(cutoff) = &user.tokens_cutoff {
+            let iat = claims.get("iat").and_then(serde_json::Value::as_i64).unwrap_or(i64::MIN);
+            if cutoff.ends(iat, session.as_ref().map(|s| s.created_at)) {
+                return Err(TokenError::Blacklisted.into());
+            }
+        }
+        Ok(session)
+    }
+
+    /// A blacklisted refresh token came back. Under rotation with blacklisting, past the reuse
+    /// interval, that means two parties hold it: its session ends, with every token of it.
+    /// Within the interval it is a racing tab or a retried request, and nothing happens.
+    fn detect_reuse(
+        &self,
+        jti: &str,
+        blacklisted_at: chrono::NaiveDateTime,
+        now: DateTime<Utc>,
+    ) -> Result<(), JwtError> {
+        let settings = self.settings();
+        let Some(sessions) = &self.sessions else { return Ok(()) };
+        if !(settings.rotate_refresh_tokens() && settings.blacklist_after_rotation()) {
+            return Ok(());
+        }
+        let now = now.naive_utc();
+        if now - blacklisted_at <= sessions.reuse_interval {
+            return Ok(());
+        }
+        if let Some(tag) = session_tag(jti)
+            && sessions.store.revoke_session(tag, now)?
+        {
+            log::warn!("a rotated-out refresh token was used again: its session was ended");
+        }
+        Ok(())
     }
 
     /// The new refresh token, once the store has recorded it and (when configured)
@@ -104,6 +223,14 @@ impl JwtService {
             BlacklistOutcome::Blacklisted => Ok(()),
             BlacklistOutcome::AlreadyBlacklisted => Err(TokenError::Blacklisted.into()),
         }
+    }
+
+    /// The claims of a refresh token whose signature, expiry, id and type check out, blacklisted
+    /// or not: what ending its session needs.
+    pub fn refresh_claims(&self, token: &str) -> Result<Claims, JwtError> {
+        let claims = self.tokens.codec().decode_at(token, UnixNanos::now())?;
+        payload::verify_typed(&claims, TokenKind::Refresh)?;
+        Ok(claims)
     }
 
     /// `flushexpiredtokens`: forgets outstanding (and blacklisted) tokens that have expired.

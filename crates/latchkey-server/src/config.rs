@@ -81,6 +81,12 @@ pub struct Settings {
     pub hash_queue: usize,
     pub body_limit: usize,
     pub auth_cache_ttl: Duration,
+    /// How long after its rotation a rotated-out refresh token may come back without ending
+    /// its session (racing tabs, retried requests).
+    pub refresh_reuse_interval: Duration,
+    /// Proxies in front of the server: the client IP is the `X-Forwarded-For` entry this many
+    /// hops from the right (DRF's `NUM_PROXIES`); 0 trusts no header.
+    pub num_proxies: usize,
     pub log_level: String,
 }
 
@@ -325,6 +331,8 @@ impl Settings {
             hash_queue: src.parse("LATCHKEY_HASH_QUEUE", hash_threads * 16)?,
             body_limit: src.parse("LATCHKEY_BODY_LIMIT", 1024 * 1024)?,
             auth_cache_ttl: Duration::from_millis(src.parse("LATCHKEY_AUTH_CACHE_TTL_MS", 5_000)?),
+            refresh_reuse_interval: Duration::from_secs(src.parse("LATCHKEY_REFRESH_REUSE_INTERVAL", 10)?),
+            num_proxies: src.parse("LATCHKEY_NUM_PROXIES", 0)?,
             log_level: src.raw("LATCHKEY_LOG").or(src.raw("RUST_LOG")).unwrap_or("info").to_owned(),
         })
     }

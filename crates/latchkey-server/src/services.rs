@@ -4,7 +4,7 @@ use crate::hashing::HashingPool;
 use crate::products::Products;
 use actix_web::web;
 use latchkey_actix::ApiError;
-use latchkey_domain::{Accounts, User, UserStore, error_chain};
+use latchkey_domain::{Accounts, SessionStore, User, UserStore, error_chain};
 use latchkey_jwt::JwtService;
 use latchkey_opaque::OpaqueKeys;
 use std::sync::Arc;
@@ -14,8 +14,11 @@ pub(crate) struct Services {
     pub accounts: Accounts,
     pub jwt: Arc<JwtService>,
     pub opaque: Arc<OpaqueKeys>,
+    pub sessions: Arc<dyn SessionStore>,
     pub hashing: HashingPool,
     pub products: Products,
+    /// `LATCHKEY_NUM_PROXIES`: how far to trust `X-Forwarded-For`.
+    pub num_proxies: usize,
 }
 
 impl Services {

@@ -14,7 +14,7 @@ use actix_web::middleware::{DefaultHeaders, Next, from_fn};
 use actix_web::{App, HttpServer, web};
 use futures_util::FutureExt;
 use latchkey_actix::{ApiError, AuthCaches, AuthLookup, BodyLimit, InvalidatingStore};
-use latchkey_domain::{Accounts, BoxError, OpaqueKeyStore, PasswordHasher, UserStore};
+use latchkey_domain::{Accounts, BoxError, OpaqueKeyStore, PasswordHasher, SessionStore, UserStore};
 use latchkey_engine::{SchemeChain, SchemeRegistry};
 use latchkey_jwt::{JwtScheme, JwtService, JwtSettings, JwtTokens};
 use latchkey_opaque::{KeyDeriver, OpaqueError, OpaqueKeys, ProvisionOnCreate, TokenScheme};
@@ -173,18 +173,22 @@ fn services(settings: &Settings, database: Database, keys: Keys) -> Result<(Serv
     let store = Arc::new(InvalidatingStore::new(database.clone(), Arc::clone(&caches)));
     let opaque = opaque_keys(store.clone(), &keys.opaque_secret)?;
     let accounts = accounts(store.clone(), hasher, Arc::clone(&opaque));
-    let lookup = Arc::new(AuthLookup::new(store.clone(), Arc::clone(&opaque), caches));
+    let lookup = Arc::new(AuthLookup::new(store.clone(), Arc::clone(&opaque), caches).with_sessions(store.clone()));
     // One verifier: the scheme checks access tokens with it, statelessly; the service adds
     // the refresh-token store for what needs it.
     let tokens = Arc::new(JwtTokens::new(keys.jwt));
-    let jwt = Arc::new(JwtService::new(Arc::clone(&tokens), store));
+    let jwt = Arc::new(
+        JwtService::new(Arc::clone(&tokens), store.clone())
+            .with_sessions(store.clone(), settings.refresh_reuse_interval),
+    );
     let registry = SchemeRegistry::new()
-        .register(Arc::new(JwtScheme::new(tokens, lookup.clone())))
+        .register(Arc::new(JwtScheme::new(tokens, lookup.clone()).with_sessions(lookup.clone())))
         .register(Arc::new(TokenScheme::new(lookup.clone())));
     let chain = registry.chain(&settings.auth_schemes)?;
     let hashing = HashingPool::new(settings.hash_threads, settings.hash_queue)?;
     let products = Products::new(database);
-    Ok((Services { accounts, jwt, opaque, hashing, products }, chain))
+    let sessions: Arc<dyn SessionStore> = store;
+    Ok((Services { accounts, jwt, opaque, sessions, hashing, products, num_proxies: settings.num_proxies }, chain))
 }
 
 pub struct Application {

@@ -21,6 +21,7 @@ pub mod import;
 mod keys;
 pub mod migrations;
 pub mod schema;
+mod sessions;
 mod tokens;
 mod users;
 

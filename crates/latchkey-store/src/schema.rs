@@ -16,6 +16,23 @@ diesel::table! {
         last_login -> Nullable<Timestamp>,
         first_name -> Text,
         last_name -> Text,
+        tokens_cutoff_at -> Nullable<Timestamp>,
+        tokens_cutoff_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    /// Logins and the token families they start; `tag` leads every jti of the family.
+    sessions (id) {
+        id -> BigInt,
+        tag -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+        last_used_at -> Timestamp,
+        expires_at -> Timestamp,
+        user_agent -> Nullable<Text>,
+        ip -> Nullable<Text>,
+        revoked_at -> Nullable<Timestamp>,
     }
 }
 
@@ -61,6 +78,7 @@ diesel::table! {
 
 diesel::joinable!(opaque_keys -> users (user_id));
 diesel::joinable!(imported_keys -> users (user_id));
+diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(outstanding_tokens -> users (user_id));
 diesel::joinable!(blacklisted_tokens -> outstanding_tokens (token_id));
 

@@ -71,11 +71,13 @@ fn insert_blacklisted(conn: &mut AnyConnection, token_id: i64) -> Result<(), TxE
         .map_err(|err| if is_unique_violation(&err) { TxError::AlreadyBlacklisted } else { TxError::Db(err) })
 }
 
-fn is_blacklisted(conn: &mut AnyConnection, jti: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        blacklisted_tokens::table.inner_join(outstanding_tokens::table).filter(outstanding_tokens::jti.eq(jti)),
-    ))
-    .get_result(conn)
+fn blacklisted_at(conn: &mut AnyConnection, jti: &str) -> QueryResult<Option<NaiveDateTime>> {
+    blacklisted_tokens::table
+        .inner_join(outstanding_tokens::table)
+        .filter(outstanding_tokens::jti.eq(jti))
+        .select(blacklisted_tokens::blacklisted_at)
+        .first(conn)
+        .optional()
 }
 
 /// The outcome of a blacklisting or rotation transaction. `AlreadyBlacklisted` rolled back
@@ -104,9 +106,9 @@ impl RefreshTokenStore for Database {
             .map_err(map_diesel_error)
     }
 
-    fn is_blacklisted(&self, jti: &str) -> Result<bool, StoreError> {
+    fn blacklisted_at(&self, jti: &str) -> Result<Option<NaiveDateTime>, StoreError> {
         let mut conn = self.conn()?;
-        is_blacklisted(&mut conn, jti).map_err(map_diesel_error)
+        blacklisted_at(&mut conn, jti).map_err(map_diesel_error)
     }
 
     fn blacklist(&self, token: &OutstandingToken) -> Result<BlacklistOutcome, StoreError> {
@@ -131,7 +133,7 @@ impl RefreshTokenStore for Database {
                 if blacklist_old {
                     let token_id = ensure_outstanding(conn, old)?;
                     insert_blacklisted(conn, token_id)?;
-                } else if is_blacklisted(conn, &old.jti)? {
+                } else if blacklisted_at(conn, &old.jti)?.is_some() {
                     // Without blacklisting there is no row to race for; a token blacklisted
                     // by then is refused, one blacklisted a moment later is not (as simplejwt).
                     return Err(TxError::AlreadyBlacklisted);

@@ -6,7 +6,7 @@ use crate::error::map_diesel_error;
 use crate::schema::users;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use latchkey_domain::{NewUser, StoreError, User, UserId, UserStore};
+use latchkey_domain::{CutoffReason, NewUser, StoreError, TokenCutoff, User, UserId, UserStore};
 
 /// A `users` row as read.
 #[derive(Queryable, Selectable)]
@@ -21,6 +21,8 @@ pub(crate) struct UserRow {
     is_superuser: bool,
     date_joined: NaiveDateTime,
     last_login: Option<NaiveDateTime>,
+    tokens_cutoff_at: Option<NaiveDateTime>,
+    tokens_cutoff_reason: Option<String>,
 }
 
 impl From<UserRow> for User {
@@ -35,6 +37,15 @@ impl From<UserRow> for User {
             is_superuser: row.is_superuser,
             date_joined: row.date_joined,
             last_login: row.last_login,
+            // An unknown reason (written by a newer version) still cuts off, as a logout-all.
+            tokens_cutoff: row.tokens_cutoff_at.map(|at| TokenCutoff {
+                at,
+                reason: row
+                    .tokens_cutoff_reason
+                    .as_deref()
+                    .and_then(CutoffReason::parse)
+                    .unwrap_or(CutoffReason::LogoutAll),
+            }),
         }
     }
 }
@@ -106,6 +117,8 @@ impl UserStore for Database {
                 users::is_superuser,
                 users::date_joined,
                 users::last_login,
+                users::tokens_cutoff_at,
+                users::tokens_cutoff_reason,
             ))
             .get_result::<UserRow>(&mut conn)
             .map(User::from)

@@ -32,8 +32,8 @@ impl RefreshTokenStore for Recording {
         self.note(format!("outstanding {}", token.jti));
         self.inner.record_outstanding(token)
     }
-    fn is_blacklisted(&self, jti: &str) -> Result<bool, StoreError> {
-        self.inner.is_blacklisted(jti)
+    fn blacklisted_at(&self, jti: &str) -> Result<Option<NaiveDateTime>, StoreError> {
+        self.inner.blacklisted_at(jti)
     }
     fn blacklist(&self, token: &OutstandingToken) -> Result<BlacklistOutcome, StoreError> {
         self.note(format!("blacklist {} user {:?}", token.jti, token.user_id));

@@ -2,9 +2,11 @@
 //! other method gets DRF's 405, after authentication as DRF orders it.
 
 mod account;
+mod client;
 mod credentials;
 mod opaque;
 mod root;
+mod sessions;
 mod tokens;
 
 use crate::products::routes as products;
@@ -48,6 +50,23 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             .service(token_view(verify, tokens::verify))
             .service(token_view(blacklist, tokens::blacklist));
     }
+    // Ending credentials (docs/security.md, "Revocation").
+    cfg.service(protected_post("/api/token/logout/", sessions::logout))
+        .service(protected_post("/api/token/logout-all/", sessions::logout_all))
+        .service(protected_post("/api/password/change/", sessions::change_password));
+    cfg.service(
+        web::resource("/api/sessions/")
+            .route(web::get().to(sessions::list))
+            .route(web::head().to(sessions::list))
+            .default_service(web::to(not_allowed::<Protected, GetHeadOptions>))
+            .wrap(allow::<GetHeadOptions>()),
+    )
+    .service(
+        web::resource("/api/sessions/{id}/")
+            .route(web::delete().to(sessions::delete))
+            .default_service(web::to(not_allowed::<Protected, DeleteOptions>))
+            .wrap(allow::<DeleteOptions>()),
+    );
     // The protected products resource (docs/protect-your-route.md). `<int:pk>` is ASCII
     // digits; anything else falls through to the JSON 404 of unknown paths.
     cfg.service(
@@ -68,6 +87,19 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             .default_service(web::to(not_allowed::<Protected, DetailMethods>))
             .wrap(allow::<DetailMethods>()),
     );
+}
+
+/// A POST-only resource for authenticated callers.
+fn protected_post<F, Args>(path: &str, handler: F) -> impl actix_web::dev::HttpServiceFactory
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    web::resource(path)
+        .route(web::post().to(handler))
+        .default_service(web::to(not_allowed::<Protected, PostOptions>))
+        .wrap(allow::<PostOptions>())
 }
 
 /// simplejwt's views: POST only, and they ignore `Authorization` entirely.
@@ -127,6 +159,7 @@ pub(crate) struct GetHeadOptions;
 pub(crate) struct PostOptions;
 pub(crate) struct ListMethods;
 pub(crate) struct DetailMethods;
+pub(crate) struct DeleteOptions;
 
 impl Allow for GetOptions {
     const METHODS: &'static str = "GET, OPTIONS";
@@ -139,6 +172,9 @@ impl Allow for PostOptions {
 }
 impl Allow for ListMethods {
     const METHODS: &'static str = "GET, POST, HEAD, OPTIONS";
+}
+impl Allow for DeleteOptions {
+    const METHODS: &'static str = "DELETE, OPTIONS";
 }
 impl Allow for DetailMethods {
     const METHODS: &'static str = "GET, PUT, PATCH, DELETE, HEAD, OPTIONS";

@@ -1,15 +1,17 @@
 //! simplejwt's four views: obtain a pair, refresh, verify, blacklist. They have no
 //! authentication classes, and their 401s carry simplejwt's own `Bearer realm="api"`.
 
+use super::client::session_client;
 use super::credentials::{Credentials, Password};
 use crate::services::Services;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use latchkey_actix::ApiError;
 use latchkey_actix::Body;
 use latchkey_actix::render;
 use latchkey_drf::CharField;
 use latchkey_drf::FieldErrors;
 use latchkey_engine::AuthError;
+use latchkey_jwt::Claims;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 
@@ -21,13 +23,15 @@ fn single_field(data: &Map<String, Value>, name: &str) -> Result<String, ApiErro
     value.ok_or_else(|| ApiError::internal("validated field missing"))
 }
 
-pub async fn obtain(services: web::Data<Services>, body: Body) -> Result<HttpResponse, ApiError> {
+/// Starts a session, with where the login came from.
+pub async fn obtain(req: HttpRequest, services: web::Data<Services>, body: Body) -> Result<HttpResponse, ApiError> {
     let Credentials { username, password } = Credentials::read(&body.into_object()?, Password::Trimmed)?;
     let Some(user) = services.authenticate(username, password).await? else {
         return Err(ApiError::token_view(AuthError::new("No active account found with the given credentials", None)));
     };
     let jwt = Arc::clone(&services.jwt);
-    let pair = services.blocking(move || jwt.obtain_pair(user.id)).await??;
+    let client = session_client(&req, services.num_proxies);
+    let pair = services.blocking(move || jwt.obtain_pair_for(user.id, &Claims::new(), &client)).await??;
     Ok(render::ok(&json!({"refresh": pair.refresh, "access": pair.access})))
 }
 

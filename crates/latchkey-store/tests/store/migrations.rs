@@ -53,4 +53,48 @@ fn migrated_database_reports_nothing_pending(backend: Backend) {
     assert_eq!(db.backend(), backend);
 }
 
-on_both_backends!(migrations_run_once, migrated_database_reports_nothing_pending);
+/// Refresh tokens issued before sessions existed become one session each, tagged with the
+/// first half of their jti, so their tokens are ended by logout-all like any other.
+fn outstanding_tokens_become_sessions(backend: Backend) {
+    use diesel_migrations::MigrationHarness;
+    use latchkey_domain::{RefreshTokenStore, SessionStore};
+    use latchkey_store::AnyConnection;
+    use latchkey_store::migrations::{POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
+
+    let db = unmigrated(backend, 1);
+    {
+        let mut conn = db.conn().expect("conn");
+        let conn: &mut AnyConnection = &mut conn;
+        // Every migration before the one that adds sessions.
+        let before =
+            migration_names(backend).iter().position(|n| n.ends_with("_sessions")).expect("sessions migration");
+        for _ in 0..before {
+            match backend {
+                Backend::Sqlite => conn.run_next_migration(SQLITE_MIGRATIONS).map(drop),
+                Backend::Postgres => conn.run_next_migration(POSTGRES_MIGRATIONS).map(drop),
+            }
+            .expect("migration");
+        }
+        // The users table of that version: written by hand, the store reads the newer one.
+        diesel::RunQueryDsl::execute(
+            diesel::sql_query(
+                "INSERT INTO users (id, username, email, password, is_active, is_staff, is_superuser, date_joined) \
+                 VALUES (1, 'legacy', '', '!', TRUE, FALSE, FALSE, CURRENT_TIMESTAMP)",
+            ),
+            conn,
+        )
+        .expect("user");
+    }
+    let alice = latchkey_domain::UserId(1);
+    let jti = "0123456789abcdef0123456789abcdef";
+    db.record_outstanding(&crate::common::token(jti, Some(alice), crate::common::in_a_day())).expect("token");
+    db.record_outstanding(&crate::common::token("crafted-not-hex", Some(alice), crate::common::in_a_day()))
+        .expect("token");
+    db.run_migrations().expect("the rest");
+    let session = db.find_session("0123456789abcdef").expect("find").expect("a session");
+    assert_eq!(session.user_id, alice);
+    assert!(session.revoked_at.is_none());
+    assert_eq!(db.live_sessions(alice, chrono::Utc::now().naive_utc()).expect("live").len(), 1);
+}
+
+on_both_backends!(migrations_run_once, migrated_database_reports_nothing_pending, outstanding_tokens_become_sessions);

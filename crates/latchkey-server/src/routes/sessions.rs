@@ -1,0 +1,218 @@
+//! Ending credentials: logout, logout everywhere, password change, and the sessions a user can
+//! list and end. A session is the token family one login starts (`latchkey_domain::Session`).
+
+use super::client::session_client;
+use crate::services::Services;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{NaiveDateTime, Timelike, Utc};
+use latchkey_actix::{ApiError, Authenticated, Body, render};
+use latchkey_domain::{CutoffReason, Session, TokenCutoff, UserId, session_tag};
+use latchkey_drf::{CharField, FieldErrors};
+use latchkey_engine::Principal;
+use latchkey_jwt::Claims;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// Django's `PasswordChangeForm` message.
+const OLD_PASSWORD_WRONG: &str = "Your old password was entered incorrectly. Please enter it again.";
+
+/// `POST /api/token/logout/`: ends the caller's session: the one of the Bearer token, or of a
+/// `refresh` token in the body (which must be the caller's). With `Authorization: Token`, the
+/// caller's opaque key is reset instead (DRF keys have no sessions).
+pub async fn logout(
+    Authenticated(caller): Authenticated,
+    services: web::Data<Services>,
+    body: Body,
+) -> Result<HttpResponse, ApiError> {
+    let data = body.into_object()?;
+    let mut tags = Vec::new();
+    if let Some(token) = optional_string(&data, "refresh")? {
+        let jwt = Arc::clone(&services.jwt);
+        let claims: Claims = services.blocking(move || jwt.refresh_claims(&token)).await??;
+        if claims.user_id().id() != Some(caller.user_id) {
+            return Err(FieldErrors::single("refresh", "This token does not belong to you.").into());
+        }
+        tags.extend(claims.jti().and_then(session_tag).map(str::to_owned));
+    }
+    if caller.scheme == "jwt" {
+        tags.extend(caller.credential_id.as_deref().and_then(session_tag).map(str::to_owned));
+    }
+    let sessions = Arc::clone(&services.sessions);
+    let opaque = Arc::clone(&services.opaque);
+    let resets_key = caller.scheme == "token";
+    let user_id = caller.user_id;
+    services
+        .blocking(move || -> Result<(), ApiError> {
+            let now = Utc::now().naive_utc();
+            for tag in &tags {
+                // Only the caller's own: a tag of someone else's session is not theirs to end.
+                if sessions.find_session(tag)?.is_some_and(|s| s.user_id == user_id) {
+                    sessions.revoke_session(tag, now)?;
+                }
+            }
+            if resets_key {
+                opaque.reset(user_id)?;
+            }
+            Ok(())
+        })
+        .await??;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `POST /api/token/logout-all/`: every session of the user ended, every token issued before
+/// now refused, the opaque key reset.
+pub async fn logout_all(
+    Authenticated(caller): Authenticated,
+    services: web::Data<Services>,
+) -> Result<HttpResponse, ApiError> {
+    end_everything(&services, caller.user_id, CutoffReason::LogoutAll).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Cuts the user's tokens off (ending every session with them) and resets their opaque key.
+async fn end_everything(services: &Services, user_id: UserId, reason: CutoffReason) -> Result<(), ApiError> {
+    let sessions = Arc::clone(&services.sessions);
+    let opaque = Arc::clone(&services.opaque);
+    services
+        .blocking(move || -> Result<(), ApiError> {
+            sessions.cut_off(user_id, TokenCutoff { at: Utc::now().naive_utc(), reason })?;
+            opaque.reset(user_id)?;
+            Ok(())
+        })
+        .await?
+}
+
+/// `POST /api/password/change/` with `old_password` and `new_password`: the new password, every
+/// earlier credential of the user ended, and a new session: 200 `{"refresh", "access"}`.
+pub async fn change_password(
+    req: HttpRequest,
+    Authenticated(caller): Authenticated,
+    services: web::Data<Services>,
+    body: Body,
+) -> Result<HttpResponse, ApiError> {
+    let data = body.into_object()?;
+    let mut errors = FieldErrors::new();
+    let old = CharField::new("old_password").read(&data, &mut errors);
+    // As registration validates a password.
+    let new = CharField::new("new_password").min_length(8).read(&data, &mut errors);
+    errors.into_result()?;
+    let (Some(old), Some(new)) = (old, new) else {
+        return Err(ApiError::internal("validated fields missing"));
+    };
+    let users = Arc::clone(services.users());
+    let user_id = caller.user_id;
+    let user = services.blocking(move || users.find_user_by_id(user_id)).await??.ok_or_else(not_found)?;
+    let hasher = Arc::clone(services.accounts.hasher());
+    let stored = user.password_hash.clone();
+    let new_hash = services
+        .hashing
+        .run(move || hasher.verify(&old, &stored).then(|| hasher.hash(&new)))
+        .await?
+        .ok_or_else(|| ApiError::from(FieldErrors::single("old_password", OLD_PASSWORD_WRONG)))?
+        .map_err(ApiError::internal)?;
+    // The cutoff first: should the hash not be stored, every token is still ended, and the
+    // old password keeps working (no lock-out), which a retry repairs.
+    end_everything(&services, user_id, CutoffReason::PasswordChanged).await?;
+    let users = Arc::clone(services.users());
+    services.blocking(move || users.set_password_hash(user_id, &new_hash)).await??;
+    let jwt = Arc::clone(&services.jwt);
+    let client = session_client(&req, services.num_proxies);
+    let pair = services.blocking(move || jwt.obtain_pair_for(user_id, &Claims::new(), &client)).await??;
+    Ok(render::ok(&json!({"refresh": pair.refresh, "access": pair.access})))
+}
+
+/// `GET /api/sessions/`: the caller's live sessions, newest first.
+pub async fn list(
+    Authenticated(caller): Authenticated,
+    services: web::Data<Services>,
+) -> Result<HttpResponse, ApiError> {
+    let sessions = Arc::clone(&services.sessions);
+    let user_id = caller.user_id;
+    let live = services.blocking(move || sessions.live_sessions(user_id, Utc::now().naive_utc())).await??;
+    let current = current_tag(&caller);
+    let body: Vec<Value> = live.iter().map(|s| session_json(s, current)).collect();
+    Ok(render::ok(&body))
+}
+
+/// `DELETE /api/sessions/<id>/`: ends one of the caller's sessions; another user's, an unknown
+/// or an ended one is 404.
+pub async fn delete(
+    Authenticated(caller): Authenticated,
+    services: web::Data<Services>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let tag = path.into_inner();
+    let sessions = Arc::clone(&services.sessions);
+    let user_id = caller.user_id;
+    let ended = services
+        .blocking(move || -> Result<bool, ApiError> {
+            let now = Utc::now().naive_utc();
+            match sessions.find_session(&tag)? {
+                Some(session) if session.user_id == user_id && session.is_live(now) => {
+                    Ok(sessions.revoke_session(&tag, now)?)
+                }
+                _ => Ok(false),
+            }
+        })
+        .await??;
+    if !ended {
+        return Err(not_found());
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("Not found.")
+}
+
+fn current_tag(caller: &Principal) -> Option<&str> {
+    (caller.scheme == "jwt").then_some(()).and(caller.credential_id.as_deref()).and_then(session_tag)
+}
+
+fn session_json(session: &Session, current: Option<&str>) -> Value {
+    json!({
+        "id": session.tag,
+        "created": drf_datetime(session.created_at),
+        "last_used": drf_datetime(session.last_used_at),
+        "expires": drf_datetime(session.expires_at),
+        "user_agent": session.user_agent,
+        "ip": session.ip,
+        "current": current == Some(session.tag.as_str()),
+    })
+}
+
+/// DRF's `DateTimeField` output for a UTC time: `isoformat()` with `Z`, microseconds only when
+/// there are any (as Python prints them).
+fn drf_datetime(at: NaiveDateTime) -> String {
+    if at.nanosecond() / 1000 == 0 {
+        at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+    } else {
+        at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+    }
+}
+
+/// A string field that may be absent; present, it must be a string.
+fn optional_string(data: &serde_json::Map<String, Value>, name: &str) -> Result<Option<String>, ApiError> {
+    if !data.contains_key(name) {
+        return Ok(None);
+    }
+    let mut errors = FieldErrors::new();
+    let value = CharField::new(name).read(data, &mut errors);
+    errors.into_result()?;
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn datetimes_as_drf_writes_them() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 1).expect("date");
+        let whole = day.and_hms_opt(23, 6, 32).expect("time");
+        assert_eq!(drf_datetime(whole), "2026-12-01T23:06:32Z");
+        let micro = day.and_hms_micro_opt(23, 6, 32, 1234).expect("time");
+        assert_eq!(drf_datetime(micro), "2026-12-01T23:06:32.001234Z");
+    }
+}

@@ -1,0 +1,3 @@
+ALTER TABLE users DROP COLUMN tokens_cutoff_reason;
+ALTER TABLE users DROP COLUMN tokens_cutoff_at;
+DROP TABLE sessions;

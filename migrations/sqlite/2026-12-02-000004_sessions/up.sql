@@ -1,0 +1,29 @@
+-- Sessions (token families) and the per-user token cutoff. SQLite flavour: keep in lockstep
+-- with migrations/postgres/2026-12-02-000004_sessions.
+
+-- One row per login. `tag` leads the jti of every token of the session (16 of its 32 hex
+-- digits); it is also the session's id in GET /api/sessions/.
+CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    tag VARCHAR(16) NOT NULL UNIQUE,
+    user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at TIMESTAMP NOT NULL,
+    last_used_at TIMESTAMP NOT NULL,
+    expires_at TIMESTAMP NOT NULL,
+    user_agent VARCHAR(512) NULL,
+    ip VARCHAR(64) NULL,
+    revoked_at TIMESTAMP NULL
+);
+CREATE INDEX sessions_user_id_idx ON sessions (user_id);
+
+-- Tokens issued before tokens_cutoff_at are refused; the reason picks the 401 body.
+ALTER TABLE users ADD COLUMN tokens_cutoff_at TIMESTAMP NULL;
+ALTER TABLE users ADD COLUMN tokens_cutoff_reason VARCHAR(32) NULL;
+
+-- Each refresh token issued before this migration becomes a session of its own, tagged with its
+-- jti's first 16 digits (what the tag of a token is read from).
+INSERT INTO sessions (tag, user_id, created_at, last_used_at, expires_at)
+SELECT substr(jti, 1, 16), MIN(user_id), MIN(COALESCE(created_at, expires_at)), MAX(COALESCE(created_at, expires_at)), MAX(expires_at)
+FROM outstanding_tokens
+WHERE user_id IS NOT NULL AND length(jti) = 32 AND jti NOT GLOB '*[^0-9a-f]*'
+GROUP BY substr(jti, 1, 16);
