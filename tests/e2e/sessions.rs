@@ -280,36 +280,139 @@ async fn a_logout_racing_refreshes_ends_everything_they_made(db: TestDatabase) {
     assert_eq!(refresh(&app, &refresh_token).await.json(), blacklisted_refresh());
 }
 
-/// Two instances on one database: a logout through A is refused by B within B's cache TTL
-/// (the stated bound until cross-instance notification exists), and by A at once.
-async fn a_revocation_on_one_instance_reaches_the_other_within_the_ttl(db: TestDatabase) {
-    let ttl = [("LATCHKEY_AUTH_CACHE_TTL_MS", "1000")];
-    let a = TestApp::spawn(db, &ttl);
+/// Two instances on one database: a logout-all through A is refused by A at once and by B
+/// within a second on PostgreSQL (LISTEN/NOTIFY, whatever B's cache TTL), within B's TTL on
+/// SQLite. So is a change made by another process entirely (a command), such as deactivating
+/// the user.
+async fn a_revocation_on_one_instance_reaches_the_other(db: TestDatabase) {
+    let postgres = db.backend() == latchkey_tests::Backend::Postgres;
+    // On PostgreSQL a TTL far beyond the bound: only the notification can explain meeting it.
+    let (ttl, bound) = if postgres { ("60000", 1000) } else { ("1000", 1500) };
+    let env = [("LATCHKEY_AUTH_CACHE_TTL_MS", ttl)];
+    let a = TestApp::spawn(db, &env);
     a.seed_fixture().await;
-    let b = a.sibling(&ttl);
+    let b = a.sibling(&env);
+    let seen_by_b_within = |access: String| {
+        let client = b.with_bearer(&access);
+        async move {
+            let started = std::time::Instant::now();
+            loop {
+                let seen = client.get("/api/profile/").await;
+                if seen.status == StatusCode::UNAUTHORIZED {
+                    return (started.elapsed(), seen.json());
+                }
+                assert!(started.elapsed() < std::time::Duration::from_millis(bound), "B still accepts the token");
+                actix_web::rt::time::sleep(std::time::Duration::from_millis(25)).await;
+            }
+        }
+    };
+
     let (access, _) = a.obtain_pair(ALICE.username, ALICE.password).await;
-    // B has seen the session: it is in B's cache now.
+    // B has seen the session and the user: both are in B's caches now.
     assert_status(&b.with_bearer(&access).get("/api/profile/").await, StatusCode::OK);
     assert_status(
         &a.with_bearer(&access).post_json("/api/token/logout-all/", &json!({})).await,
         StatusCode::NO_CONTENT,
     );
     assert_eq!(a.with_bearer(&access).get("/api/profile/").await.json(), blacklisted_access());
-    let started = std::time::Instant::now();
-    loop {
-        let seen = b.with_bearer(&access).get("/api/profile/").await;
-        if seen.status == StatusCode::UNAUTHORIZED {
-            assert_eq!(seen.json(), blacklisted_access());
-            break;
+    let (_, body) = seen_by_b_within(access).await;
+    assert_eq!(body, blacklisted_access());
+
+    // A deactivation written by another process (as `cargo xtask` would).
+    let (bobs_access, _) = a.obtain_pair(BOB.username, BOB.password).await;
+    assert_status(&b.with_bearer(&bobs_access).get("/api/profile/").await, StatusCode::OK);
+    let store = a.db.connect(latchkey_store::PoolOptions::new(1, std::time::Duration::from_secs(10)));
+    let bob = latchkey_domain::UserStore::find_user_by_username(&store, BOB.username).expect("find").expect("bob");
+    latchkey_domain::UserStore::set_active(&store, bob.id, false).expect("deactivate");
+    let (_, body) = seen_by_b_within(bobs_access).await;
+    assert_eq!(body, json!({"detail": "User is inactive", "code": "user_inactive"}));
+}
+
+/// Twenty refreshes of one token under rotation, split across two instances: exactly one
+/// wins and its session lives (they all land within the reuse interval). Then twenty replays
+/// of the rotated-out token past the interval, across both: the session ends, once, and every
+/// token of it is refused on both instances.
+async fn racing_refreshes_and_replays_across_two_instances(db: TestDatabase) {
+    let postgres = db.backend() == latchkey_tests::Backend::Postgres;
+    let (ttl, bound) = if postgres { ("60000", 1000) } else { ("1000", 1500) };
+    let racing = [ROTATION[0], ROTATION[1], ("LATCHKEY_AUTH_CACHE_TTL_MS", ttl)];
+    let a = TestApp::spawn(db, &racing);
+    a.seed_fixture().await;
+    let b = a.sibling(&racing);
+    let (_, original) = a.obtain_pair(ALICE.username, ALICE.password).await;
+    let body = json!({"refresh": original});
+    let refreshes: Vec<_> = (0..20)
+        .map(|n| {
+            let client = if n % 2 == 0 { a.anonymous() } else { b.anonymous() };
+            actix_web::rt::spawn(client.post_json("/api/token/refresh/", &body))
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for refresh in refreshes {
+        let response = refresh.await.expect("refresh");
+        if response.status == StatusCode::OK {
+            winners.push(response.json());
+        } else {
+            assert_eq!(response.json(), blacklisted_refresh());
         }
-        assert!(started.elapsed() < std::time::Duration::from_millis(1500), "B still accepts the token");
-        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(winners.len(), 1, "{winners:?}");
+    let child = winners[0]["refresh"].as_str().expect("refresh").to_owned();
+    let child_access = winners[0]["access"].as_str().expect("access").to_owned();
+    assert_status(&b.with_bearer(&child_access).get("/api/profile/").await, StatusCode::OK);
+
+    // The same, on instances whose reuse interval is zero: every replay is a reuse.
+    let strict =
+        [ROTATION[0], ROTATION[1], ("LATCHKEY_REFRESH_REUSE_INTERVAL", "0"), ("LATCHKEY_AUTH_CACHE_TTL_MS", ttl)];
+    let (c, d) = (a.sibling(&strict), a.sibling(&strict));
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let replays: Vec<_> = (0..20)
+        .map(|n| {
+            let client = if n % 2 == 0 { c.anonymous() } else { d.anonymous() };
+            actix_web::rt::spawn(client.post_json("/api/token/refresh/", &body))
+        })
+        .collect();
+    for replay in replays {
+        assert_eq!(replay.await.expect("replay").json(), blacklisted_refresh());
+    }
+    assert_eq!(refresh(&a, &child).await.json(), blacklisted_refresh());
+    // A and B had the session cached: told by notification on PostgreSQL, by the TTL on SQLite.
+    let started = std::time::Instant::now();
+    for instance in [a.with_bearer(&child_access), b.with_bearer(&child_access)] {
+        loop {
+            let seen = instance.get("/api/profile/").await;
+            if seen.status == StatusCode::UNAUTHORIZED {
+                assert_eq!(seen.json(), blacklisted_access());
+                break;
+            }
+            assert!(started.elapsed() < std::time::Duration::from_millis(bound), "the session still works");
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
     }
 }
 
+/// `LATCHKEY_SESSION_CLAIM=sid`: every token of a session says which, in a claim of its own,
+/// through rotation too; the default claim set is simplejwt's exactly.
+async fn a_session_claim_when_asked_for(db: TestDatabase) {
+    let app = TestApp::spawn(db, &[ROTATION[0], ROTATION[1], ("LATCHKEY_SESSION_CLAIM", "sid")]);
+    app.seed_fixture().await;
+    let (access, refresh_token) = app.obtain_pair(ALICE.username, ALICE.password).await;
+    let tag = jwt_claims(&refresh_token)["jti"].as_str().map(|jti| jti[..16].to_owned()).expect("jti");
+    let rotated = refresh(&app, &refresh_token).await.json();
+    for token in
+        [&access, &refresh_token, rotated["access"].as_str().expect("a"), rotated["refresh"].as_str().expect("r")]
+    {
+        assert_eq!(jwt_claims(token)["sid"], json!(tag));
+    }
+    let listed = app.with_bearer(&access).get("/api/sessions/").await.json();
+    assert_eq!(listed[0]["id"], json!(tag));
+}
+
 on_both_databases!(
+    a_session_claim_when_asked_for,
+    racing_refreshes_and_replays_across_two_instances,
     a_logout_racing_refreshes_ends_everything_they_made,
-    a_revocation_on_one_instance_reaches_the_other_within_the_ttl,
+    a_revocation_on_one_instance_reaches_the_other,
     tokens_still_verify_with_simplejwt,
     logout_ends_one_session_and_nothing_else,
     logout_all_ends_every_credential,

@@ -115,6 +115,8 @@ pub fn revoke_sessions(username: &str) -> TaskResult {
     println!(
         "Ended {ended} session(s) of {username}; every token issued before now is refused, and the opaque key was reset."
     );
-    println!("Running servers see it within LATCHKEY_AUTH_CACHE_TTL_MS (5 s by default).");
+    println!(
+        "Running servers on PostgreSQL are told at once; on SQLite they see it within LATCHKEY_AUTH_CACHE_TTL_MS."
+    );
     Ok(())
 }

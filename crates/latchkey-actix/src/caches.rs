@@ -48,6 +48,20 @@ impl AuthCaches {
         }
     }
 
+    /// Forget everything (after a gap in the invalidations heard from other instances).
+    pub fn invalidate_all(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        if let Some(cache) = &self.by_id {
+            cache.invalidate_all();
+        }
+        if let Some(cache) = &self.by_digest {
+            cache.invalidate_all();
+        }
+        if let Some(cache) = &self.by_session {
+            cache.invalidate_all();
+        }
+    }
+
     /// Forget what is cached about a session (it was ended).
     pub fn session_changed(&self, tag: &str) {
         self.generation.fetch_add(1, Ordering::SeqCst);

@@ -27,6 +27,8 @@ pub struct OutstandingToken {
     pub user_id: Option<UserId>,
     pub created_at: Option<NaiveDateTime>,
     pub expires_at: NaiveDateTime,
+    /// The refresh token this one was rotated from.
+    pub parent_jti: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

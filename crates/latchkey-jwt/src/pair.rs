@@ -55,5 +55,6 @@ pub(crate) fn outstanding(
         user_id,
         created_at,
         expires_at: claims.expires_at().ok_or(TokenError::NoExp)?,
+        parent_jti: None,
     })
 }

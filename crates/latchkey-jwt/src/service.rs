@@ -10,7 +10,7 @@ use crate::settings::JwtSettings;
 use crate::tokens::JwtTokens;
 use chrono::{DateTime, TimeDelta, Utc};
 use latchkey_domain::{
-    BlacklistOutcome, RefreshTokenStore, Session, SessionStore, User, UserId, UserStore, session_tag,
+    BlacklistOutcome, OutstandingToken, RefreshTokenStore, Session, SessionStore, User, UserId, UserStore, session_tag,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -193,7 +193,10 @@ impl JwtService {
         let renewed = payload::rotated(old, now, settings.refresh_lifetime())?;
         let encoded = self.tokens.codec().encode(&renewed)?;
         let old = outstanding(old, Some(user_id), None)?;
-        let new = outstanding(&renewed, Some(user_id), Some(now.naive_utc()))?;
+        let new = OutstandingToken {
+            parent_jti: Some(old.jti.clone()),
+            ..outstanding(&renewed, Some(user_id), Some(now.naive_utc()))?
+        };
         match self.store.rotate(&old, &new, settings.blacklist_after_rotation())? {
             BlacklistOutcome::Blacklisted => Ok(encoded),
             BlacklistOutcome::AlreadyBlacklisted => Err(TokenError::Blacklisted.into()),

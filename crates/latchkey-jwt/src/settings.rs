@@ -1,4 +1,4 @@
-use crate::error::KeyError;
+use crate::error::{JwtError, KeyError};
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
 use std::fmt;
 use std::sync::Once;
@@ -29,6 +29,8 @@ pub struct JwtSettings {
     audience: Option<String>,
     issuer: Option<String>,
     leeway: Duration,
+    /// A claim carrying the session tag, when a deployment wants one (`sid`).
+    session_claim: Option<String>,
 }
 
 impl JwtSettings {
@@ -84,6 +86,7 @@ impl JwtSettings {
             audience: None,
             issuer: None,
             leeway: Duration::ZERO,
+            session_claim: None,
         }
     }
 
@@ -129,6 +132,22 @@ impl JwtSettings {
     pub fn with_leeway(mut self, leeway: Duration) -> Self {
         self.leeway = leeway;
         self
+    }
+
+    /// Adds the session's tag (also the first half of every `jti`) to every token under this
+    /// claim name, such as `sid`. Off by default: simplejwt's claim set stays exactly its own.
+    /// A name of [`RESERVED_CLAIMS`](crate::RESERVED_CLAIMS) is refused.
+    pub fn with_session_claim(mut self, name: impl Into<String>) -> Result<Self, JwtError> {
+        let name = name.into();
+        if crate::claims::RESERVED_CLAIMS.contains(&name.as_str()) || name.is_empty() {
+            return Err(JwtError::ReservedClaim(name));
+        }
+        self.session_claim = Some(name);
+        Ok(self)
+    }
+
+    pub fn session_claim(&self) -> Option<&str> {
+        self.session_claim.as_deref()
     }
 
     pub fn algorithm(&self) -> Algorithm {

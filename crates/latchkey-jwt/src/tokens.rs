@@ -72,7 +72,12 @@ impl JwtTokens {
         now: DateTime<Utc>,
     ) -> Result<IssuedPair, JwtError> {
         let settings = self.settings();
-        let refresh = payload::refresh_for(user_id, extra, now, settings.refresh_lifetime())?;
+        let mut refresh = payload::refresh_for(user_id, extra, now, settings.refresh_lifetime())?;
+        if let Some(name) = settings.session_claim() {
+            // Copied into every access token made from it, and kept by rotation.
+            let tag = refresh.jti().and_then(latchkey_domain::session_tag).map(str::to_owned);
+            refresh.insert(name, tag);
+        }
         let access = payload::access_from(&refresh, now, now, settings.access_lifetime())?;
         let tokens = TokenPair { refresh: self.codec.encode(&refresh)?, access: self.codec.encode(&access)? };
         let outstanding = outstanding(&refresh, Some(user_id), Some(now.naive_utc()))?;

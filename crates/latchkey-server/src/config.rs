@@ -56,6 +56,8 @@ pub struct JwtConfig {
     pub audience: Option<String>,
     pub issuer: Option<String>,
     pub leeway: Duration,
+    /// `LATCHKEY_SESSION_CLAIM`: a claim carrying the session tag (`sid`); none by default.
+    pub session_claim: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -258,6 +260,17 @@ impl Settings {
             audience: src.raw("LATCHKEY_JWT_AUDIENCE").map(|s| s.trim().to_owned()),
             issuer: src.raw("LATCHKEY_JWT_ISSUER").map(|s| s.trim().to_owned()),
             leeway: Duration::from_secs(src.parse("LATCHKEY_JWT_LEEWAY", 0)?),
+            session_claim: match src.raw("LATCHKEY_SESSION_CLAIM").map(str::trim) {
+                None | Some("") => None,
+                Some(name) if latchkey_jwt::RESERVED_CLAIMS.contains(&name) => {
+                    return Err(ConfigError {
+                        variable: "LATCHKEY_SESSION_CLAIM",
+                        value: name.to_owned(),
+                        reason: "is one of simplejwt's own claims".into(),
+                    });
+                }
+                Some(name) => Some(name.to_owned()),
+            },
         };
 
         let auth_schemes: Vec<String> = src

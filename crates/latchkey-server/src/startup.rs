@@ -19,12 +19,13 @@ use latchkey_engine::{SchemeChain, SchemeRegistry};
 use latchkey_jwt::{JwtScheme, JwtService, JwtSettings, JwtTokens};
 use latchkey_opaque::{KeyDeriver, OpaqueError, OpaqueKeys, ProvisionOnCreate, TokenScheme};
 use latchkey_password::DjangoHashers;
-use latchkey_store::{ConnectError, Database, PoolOptions};
+use latchkey_store::{AuthEvent, AuthListener, Backend, ConnectError, Database, PoolOptions};
 use secrecy::{ExposeSecret, SecretSlice};
 use std::net::TcpListener;
 use std::panic::AssertUnwindSafe;
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Why the server (or a command) could not start. Each variant keeps its cause; print it
 /// with [`latchkey_domain::error_chain`] to see the whole chain.
@@ -110,6 +111,9 @@ pub fn keys(settings: &Settings) -> Result<Keys, StartupError> {
     if let Some(audience) = &cfg.audience {
         jwt = jwt.with_audience(audience.clone());
     }
+    if let Some(name) = &cfg.session_claim {
+        jwt = jwt.with_session_claim(name.clone()).map_err(|err| StartupError::Key(Box::new(err)))?;
+    }
     if let Some(issuer) = &cfg.issuer {
         jwt = jwt.with_issuer(issuer.clone());
     }
@@ -163,13 +167,42 @@ pub fn opaque_keys(store: Arc<dyn OpaqueKeyStore>, secret: &SecretSlice<u8>) -> 
     Ok(Arc::new(OpaqueKeys::new(KeyDeriver::new(secret.expose_secret())?, store)))
 }
 
-fn services(settings: &Settings, database: Database, keys: Keys) -> Result<(Services, SchemeChain), StartupError> {
+/// How often an instance checks for other instances' invalidations (PostgreSQL): the bound on
+/// how long a revocation made elsewhere can go unseen, plus the notification's own delivery.
+const INVALIDATION_POLL: Duration = Duration::from_millis(100);
+
+/// On PostgreSQL, a thread that hears other instances' changes and forgets what the caches
+/// hold about them (`latchkey_store::notify`).
+fn listen_for_invalidations(
+    settings: &Settings,
+    database: &Database,
+    caches: &Arc<AuthCaches>,
+) -> Result<Option<AuthListener>, StartupError> {
+    if database.backend() != Backend::Postgres || settings.auth_cache_ttl.is_zero() {
+        return Ok(None);
+    }
+    let caches = Arc::clone(caches);
+    let listener =
+        AuthListener::start(settings.database_url.expose_secret(), INVALIDATION_POLL, move |event| match event {
+            AuthEvent::User(id) => caches.user_changed(id),
+            AuthEvent::Session(tag) => caches.session_changed(&tag),
+            AuthEvent::Resync => caches.invalidate_all(),
+        })?;
+    Ok(Some(listener))
+}
+
+fn services(
+    settings: &Settings,
+    database: Database,
+    keys: Keys,
+) -> Result<(Services, SchemeChain, Option<AuthListener>), StartupError> {
     let hasher = password_hasher(settings)?;
     // The dummy hash and the timing reference, now rather than at the first failed login.
     hasher.prepare()?;
     // Reads and writes of users and keys go through the invalidating store, so the caches
     // authentication serves from never outlive a change made by this process.
     let caches = Arc::new(AuthCaches::new(settings.auth_cache_ttl));
+    let listener = listen_for_invalidations(settings, &database, &caches)?;
     let store = Arc::new(InvalidatingStore::new(database.clone(), Arc::clone(&caches)));
     let opaque = opaque_keys(store.clone(), &keys.opaque_secret)?;
     let accounts = accounts(store.clone(), hasher, Arc::clone(&opaque));
@@ -188,19 +221,22 @@ fn services(settings: &Settings, database: Database, keys: Keys) -> Result<(Serv
     let hashing = HashingPool::new(settings.hash_threads, settings.hash_queue)?;
     let products = Products::new(database);
     let sessions: Arc<dyn SessionStore> = store;
-    Ok((Services { accounts, jwt, opaque, sessions, hashing, products, num_proxies: settings.num_proxies }, chain))
+    let services = Services { accounts, jwt, opaque, sessions, hashing, products, num_proxies: settings.num_proxies };
+    Ok((services, chain, listener))
 }
 
 pub struct Application {
     port: u16,
     server: Server,
+    /// Lives as long as the server: dropping it stops listening.
+    invalidations: Option<AuthListener>,
 }
 
 impl Application {
     pub fn build(settings: &Settings) -> Result<Self, StartupError> {
         let database = connect(settings)?;
         let keys = keys(settings)?;
-        let (services, chain) = services(settings, database, keys)?;
+        let (services, chain, invalidations) = services(settings, database, keys)?;
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|source| StartupError::Bind { addr: settings.bind.clone(), source })?;
         let port = listener.local_addr()?.port();
@@ -222,7 +258,7 @@ impl Application {
         .workers(settings.workers)
         .listen(listener)?
         .run();
-        Ok(Self { port, server })
+        Ok(Self { port, server, invalidations })
     }
 
     pub fn port(&self) -> u16 {
@@ -231,7 +267,10 @@ impl Application {
 
     /// Serves until SIGINT or SIGTERM, then lets requests in flight finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Application { server, invalidations, .. } = self;
+        let served = server.await;
+        drop(invalidations);
+        served
     }
 }
 

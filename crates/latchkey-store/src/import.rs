@@ -251,6 +251,10 @@ fn import_in(
     for chunk in users.deactivate.chunks(CHUNK) {
         diesel::update(users::table.filter(users::id.eq_any(chunk))).set(users::is_active.eq(false)).execute(conn)?;
     }
+    // Running servers forget what they cached of these users when this commits.
+    for &id in users.deactivate.iter().chain(&revoked) {
+        crate::notify::notify(conn, &crate::notify::AuthEvent::User(latchkey_domain::UserId(id)))?;
+    }
     insert_chunks(conn, AUTHTOKEN_TOKEN, &keys.new, progress, |c, rows| {
         match_backend!(c, |c| diesel::insert_into(imported_keys::table).values(rows).execute(c))
     })?;

@@ -4,6 +4,7 @@
 use crate::connection::AnyConnection;
 use crate::database::{Database, TxError};
 use crate::error::{is_unique_violation, map_diesel_error};
+use crate::notify::{AuthEvent, notify};
 use crate::schema::{imported_keys, opaque_keys, users};
 use crate::users::UserRow;
 use chrono::NaiveDateTime;
@@ -120,6 +121,7 @@ impl OpaqueKeyStore for Database {
                 if updated == 0 {
                     diesel::insert_into(opaque_keys::table).values(&row).execute(conn)?;
                 }
+                notify(conn, &AuthEvent::User(record.user_id))?;
                 Ok(())
             },
             // Two first puts for one user on PostgreSQL: both update nothing, one insert loses on
@@ -161,9 +163,11 @@ impl OpaqueKeyStore for Database {
 
     fn delete_imported_key(&self, user_id: UserId) -> Result<bool, StoreError> {
         let mut conn = self.conn()?;
-        diesel::delete(imported_keys::table.find(user_id.0))
-            .execute(&mut conn)
-            .map(|deleted| deleted > 0)
-            .map_err(map_diesel_error)
+        let deleted =
+            diesel::delete(imported_keys::table.find(user_id.0)).execute(&mut conn).map_err(map_diesel_error)?;
+        if deleted > 0 {
+            notify(&mut conn, &AuthEvent::User(user_id)).map_err(map_diesel_error)?;
+        }
+        Ok(deleted > 0)
     }
 }

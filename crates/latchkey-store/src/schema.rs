@@ -64,6 +64,7 @@ diesel::table! {
         jti -> Text,
         created_at -> Nullable<Timestamp>,
         expires_at -> Timestamp,
+        parent_jti -> Nullable<Text>,
     }
 }
 

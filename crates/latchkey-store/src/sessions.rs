@@ -2,6 +2,7 @@
 
 use crate::database::{Database, TxError};
 use crate::error::map_diesel_error;
+use crate::notify::{AuthEvent, notify};
 use crate::schema::{sessions, users};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -100,11 +101,15 @@ impl SessionStore for Database {
 
     fn revoke_session(&self, tag: &str, at: NaiveDateTime) -> Result<bool, StoreError> {
         let mut conn = self.conn()?;
-        diesel::update(sessions::table.filter(sessions::tag.eq(tag)).filter(sessions::revoked_at.is_null()))
-            .set(sessions::revoked_at.eq(Some(at)))
-            .execute(&mut conn)
-            .map(|updated| updated > 0)
-            .map_err(map_diesel_error)
+        let updated =
+            diesel::update(sessions::table.filter(sessions::tag.eq(tag)).filter(sessions::revoked_at.is_null()))
+                .set(sessions::revoked_at.eq(Some(at)))
+                .execute(&mut conn)
+                .map_err(map_diesel_error)?;
+        if updated > 0 {
+            notify(&mut conn, &AuthEvent::Session(tag.to_owned())).map_err(map_diesel_error)?;
+        }
+        Ok(updated > 0)
     }
 
     fn cut_off(&self, user_id: UserId, cutoff: TokenCutoff) -> Result<u64, StoreError> {
@@ -124,6 +129,8 @@ impl SessionStore for Database {
                 )
                 .set(sessions::revoked_at.eq(Some(cutoff.at)))
                 .execute(conn)?;
+                // Inside the transaction: sent when it commits.
+                notify(conn, &AuthEvent::User(user_id))?;
                 Ok(ended as u64)
             },
             |_| false,

@@ -22,11 +22,18 @@ struct NewOutstandingRow<'a> {
     jti: &'a str,
     created_at: Option<NaiveDateTime>,
     expires_at: NaiveDateTime,
+    parent_jti: Option<&'a str>,
 }
 
 impl<'a> NewOutstandingRow<'a> {
     fn new(token: &'a OutstandingToken, user_id: Option<i64>) -> Self {
-        Self { user_id, jti: &token.jti, created_at: token.created_at, expires_at: token.expires_at }
+        Self {
+            user_id,
+            jti: &token.jti,
+            created_at: token.created_at,
+            expires_at: token.expires_at,
+            parent_jti: token.parent_jti.as_deref(),
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 use crate::connection::AnyConnection;
 use crate::database::Database;
 use crate::error::map_diesel_error;
+use crate::notify::{AuthEvent, notify};
 use crate::schema::users;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -153,6 +154,7 @@ impl UserStore for Database {
             .set(users::password.eq(password_hash))
             .execute(&mut conn)
             .map_err(map_diesel_error)?;
+        notify(&mut conn, &AuthEvent::User(id)).map_err(map_diesel_error)?;
         expect_one(updated)
     }
 
@@ -163,6 +165,9 @@ impl UserStore for Database {
             .set(users::password.eq(new))
             .execute(&mut conn)
             .map_err(map_diesel_error)?;
+        if updated == 1 {
+            notify(&mut conn, &AuthEvent::User(id)).map_err(map_diesel_error)?;
+        }
         Ok(updated == 1)
     }
 
@@ -172,6 +177,7 @@ impl UserStore for Database {
             .set(users::is_active.eq(active))
             .execute(&mut conn)
             .map_err(map_diesel_error)?;
+        notify(&mut conn, &AuthEvent::User(id)).map_err(map_diesel_error)?;
         expect_one(updated)
     }
 }

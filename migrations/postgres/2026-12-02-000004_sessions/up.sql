@@ -16,6 +16,9 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_user_id_idx ON sessions (user_id);
 
+-- The refresh token each one was rotated from: the lineage of a session, for forensics.
+ALTER TABLE outstanding_tokens ADD COLUMN parent_jti VARCHAR(255) NULL;
+
 -- Tokens issued before tokens_cutoff_at are refused; the reason picks the 401 body.
 ALTER TABLE users ADD COLUMN tokens_cutoff_at TIMESTAMP NULL;
 ALTER TABLE users ADD COLUMN tokens_cutoff_reason VARCHAR(32) NULL;

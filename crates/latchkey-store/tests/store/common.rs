@@ -65,7 +65,7 @@ pub fn create_user(db: &Database, username: &str) -> User {
 }
 
 pub fn token(jti: &str, user: Option<UserId>, expires_at: NaiveDateTime) -> OutstandingToken {
-    OutstandingToken { jti: jti.to_owned(), user_id: user, created_at: Some(now()), expires_at }
+    OutstandingToken { jti: jti.to_owned(), user_id: user, created_at: Some(now()), expires_at, parent_jti: None }
 }
 
 pub fn in_a_day() -> NaiveDateTime {

@@ -57,7 +57,7 @@ fn migrated_database_reports_nothing_pending(backend: Backend) {
 /// first half of their jti, so their tokens are ended by logout-all like any other.
 fn outstanding_tokens_become_sessions(backend: Backend) {
     use diesel_migrations::MigrationHarness;
-    use latchkey_domain::{RefreshTokenStore, SessionStore};
+    use latchkey_domain::SessionStore;
     use latchkey_store::AnyConnection;
     use latchkey_store::migrations::{POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
 
@@ -75,21 +75,19 @@ fn outstanding_tokens_become_sessions(backend: Backend) {
             }
             .expect("migration");
         }
-        // The users table of that version: written by hand, the store reads the newer one.
-        diesel::RunQueryDsl::execute(
-            diesel::sql_query(
-                "INSERT INTO users (id, username, email, password, is_active, is_staff, is_superuser, date_joined) \
-                 VALUES (1, 'legacy', '', '!', TRUE, FALSE, FALSE, CURRENT_TIMESTAMP)",
-            ),
-            conn,
-        )
-        .expect("user");
+        // The tables of that version, written by hand: the store writes the newer ones.
+        for sql in [
+            "INSERT INTO users (id, username, email, password, is_active, is_staff, is_superuser, date_joined) \
+             VALUES (1, 'legacy', '', '!', TRUE, FALSE, FALSE, CURRENT_TIMESTAMP)",
+            "INSERT INTO outstanding_tokens (user_id, jti, created_at, expires_at) \
+             VALUES (1, '0123456789abcdef0123456789abcdef', CURRENT_TIMESTAMP, '2999-01-01 00:00:00')",
+            "INSERT INTO outstanding_tokens (user_id, jti, created_at, expires_at) \
+             VALUES (1, 'crafted-not-hex', CURRENT_TIMESTAMP, '2999-01-01 00:00:00')",
+        ] {
+            diesel::RunQueryDsl::execute(diesel::sql_query(sql), conn).expect("legacy rows");
+        }
     }
     let alice = latchkey_domain::UserId(1);
-    let jti = "0123456789abcdef0123456789abcdef";
-    db.record_outstanding(&crate::common::token(jti, Some(alice), crate::common::in_a_day())).expect("token");
-    db.record_outstanding(&crate::common::token("crafted-not-hex", Some(alice), crate::common::in_a_day()))
-        .expect("token");
     db.run_migrations().expect("the rest");
     let session = db.find_session("0123456789abcdef").expect("find").expect("a session");
     assert_eq!(session.user_id, alice);
