@@ -43,6 +43,12 @@ async fn logout_ends_one_session_and_nothing_else(db: TestDatabase) {
 
     let refused = app.with_bearer(&access_a).get("/api/profile/").await;
     assert_status(&refused, StatusCode::UNAUTHORIZED);
+    // Verify says what the protected views say.
+    for token in [&access_a, &refresh_a] {
+        let verified = app.anonymous().post_json("/api/token/verify/", &json!({"token": token})).await;
+        assert_eq!(verified.json(), blacklisted_refresh(), "verify of an ended session's token");
+    }
+    assert_status(&app.anonymous().post_json("/api/token/verify/", &json!({"token": access_b})).await, StatusCode::OK);
     assert_eq!(refused.json(), blacklisted_access());
     assert_eq!(refused.header("www-authenticate"), Some(r#"Bearer realm="api""#));
     assert_eq!(refresh(&app, &refresh_a).await.json(), blacklisted_refresh());
@@ -57,6 +63,14 @@ async fn logout_ends_one_session_and_nothing_else(db: TestDatabase) {
     let not_hers = app.with_bearer(&access_b).post_json("/api/token/logout/", &json!({"refresh": bobs_refresh})).await;
     assert_status(&not_hers, StatusCode::BAD_REQUEST);
     assert_status(&app.with_bearer(&bobs_access).get("/api/profile/").await, StatusCode::OK);
+
+    // A refresh token in the body is ended with its session, and blacklisted.
+    let (access_c, refresh_c) = app.obtain_pair(ALICE.username, ALICE.password).await;
+    let (access_d, _) = app.obtain_pair(ALICE.username, ALICE.password).await;
+    let out = app.with_bearer(&access_d).post_json("/api/token/logout/", &json!({"refresh": refresh_c})).await;
+    assert_status(&out, StatusCode::NO_CONTENT);
+    assert_eq!(refresh(&app, &refresh_c).await.json(), blacklisted_refresh());
+    assert_eq!(app.with_bearer(&access_c).get("/api/profile/").await.json(), blacklisted_access());
 
     // Logging out with a DRF key resets the key.
     let key = app.opaque_key(ALICE.username, ALICE.password).await;
@@ -183,6 +197,10 @@ async fn sessions_are_listed_and_ended(db: TestDatabase) {
     assert_eq!(alice.get("/api/sessions/").await.json().as_array().map(Vec::len), Some(1));
     assert_status(&alice.request(Method::DELETE, &format!("/api/sessions/{phone}/")).await, StatusCode::NOT_FOUND);
     assert_status(&alice.get("/api/sessions/x").await, StatusCode::NOT_FOUND);
+    for odd in ["%00", "0000000000000000%00", "ABCDEF0123456789", "x"] {
+        let response = alice.request(Method::DELETE, &format!("/api/sessions/{odd}/")).await;
+        assert_eq!(response.json(), json!({"detail": "Not found."}), "{odd}");
+    }
 }
 
 async fn login_from(app: &TestApp, agent: &str) -> TestResponse {

@@ -2,7 +2,7 @@
 
 use anyhow::{Context as _, bail};
 use latchkey_domain::accounts::AccountFlags;
-use latchkey_domain::{AccountError, Accounts, CutoffReason, RefreshTokenStore, SessionStore, TokenCutoff, UserStore};
+use latchkey_domain::{AccountError, Accounts, CutoffReason, RefreshTokenStore, SessionStore, UserStore};
 use latchkey_opaque::OpaqueKeys;
 use latchkey_server::config::Settings;
 use latchkey_server::startup;
@@ -109,11 +109,11 @@ pub fn revoke_sessions(username: &str) -> TaskResult {
     let Some(user) = ctx.database.find_user_by_username(username)? else {
         bail!("Cannot revoke sessions: user {username} does not exist");
     };
-    let cutoff = TokenCutoff { at: chrono::Utc::now().naive_utc(), reason: CutoffReason::LogoutAll };
-    let ended = ctx.database.cut_off(user.id, cutoff)?;
+    let cutoff = ctx.database.cut_off(user.id, CutoffReason::LogoutAll)?;
     ctx.opaque.reset(user.id).context("Cannot reset the opaque key")?;
     println!(
-        "Ended {ended} session(s) of {username}; every token issued before now is refused, and the opaque key was reset."
+        "Ended every session of {username}; every token issued before {} UTC is refused, and the opaque key was reset.",
+        cutoff.at.format("%Y-%m-%d %H:%M:%S%.6f")
     );
     println!(
         "Running servers on PostgreSQL are told at once; on SQLite they see it within LATCHKEY_AUTH_CACHE_TTL_MS."

@@ -150,6 +150,9 @@ impl From<JwtError> for ApiError {
                 ApiError::token_view(AuthError::new(reason.to_string(), Some("token_not_valid")))
             }
             JwtError::NoActiveAccount => ApiError::token_view(AuthError::new(NO_ACTIVE_ACCOUNT_FOR_TOKEN, None)),
+            JwtError::LoginSuperseded => {
+                ApiError::token_view(AuthError::new("No active account found with the given credentials", None))
+            }
             JwtError::Store(err) => err.into(),
             other => ApiError::internal(other),
         }

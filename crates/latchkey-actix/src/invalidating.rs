@@ -5,8 +5,8 @@
 use crate::caches::AuthCaches;
 use chrono::NaiveDateTime;
 use latchkey_domain::{
-    BlacklistOutcome, ImportedKeyRecord, NewUser, OpaqueKeyRecord, OpaqueKeyStore, OutstandingToken, RefreshTokenStore,
-    Session, SessionStore, StoreError, TokenCutoff, User, UserId, UserStore,
+    BlacklistOutcome, CutoffReason, ImportedKeyRecord, NewUser, OpaqueKeyRecord, OpaqueKeyStore, OutstandingToken,
+    RefreshTokenStore, Session, SessionStore, StoreError, TokenCutoff, User, UserId, UserStore, VerifiedLogin,
 };
 use std::sync::Arc;
 
@@ -87,8 +87,8 @@ impl<S: OpaqueKeyStore> OpaqueKeyStore for InvalidatingStore<S> {
 }
 
 impl<S: SessionStore> SessionStore for InvalidatingStore<S> {
-    fn create_session(&self, session: &Session) -> Result<(), StoreError> {
-        self.inner.create_session(session)
+    fn start_session(&self, session: &Session, login: Option<VerifiedLogin<'_>>) -> Result<Session, StoreError> {
+        self.inner.start_session(session, login)
     }
 
     fn find_session(&self, tag: &str) -> Result<Option<Session>, StoreError> {
@@ -110,8 +110,14 @@ impl<S: SessionStore> SessionStore for InvalidatingStore<S> {
         result
     }
 
-    fn cut_off(&self, user_id: UserId, cutoff: TokenCutoff) -> Result<u64, StoreError> {
-        let result = self.inner.cut_off(user_id, cutoff);
+    fn cut_off(&self, user_id: UserId, reason: CutoffReason) -> Result<TokenCutoff, StoreError> {
+        let result = self.inner.cut_off(user_id, reason);
+        self.caches.user_changed(user_id);
+        result
+    }
+
+    fn change_password(&self, user_id: UserId, password_hash: &str) -> Result<TokenCutoff, StoreError> {
+        let result = self.inner.change_password(user_id, password_hash);
         self.caches.user_changed(user_id);
         result
     }

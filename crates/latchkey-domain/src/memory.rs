@@ -2,7 +2,7 @@
 //! keep their users elsewhere. It honours the same uniqueness rules as the SQL stores.
 
 use crate::error::StoreError;
-use crate::session::{Session, SessionStore, TokenCutoff};
+use crate::session::{CutoffReason, Session, SessionStore, TokenCutoff, VerifiedLogin};
 use crate::store::{
     BlacklistOutcome, ImportedKeyRecord, OpaqueKeyRecord, OpaqueKeyStore, OutstandingToken, RefreshTokenStore,
     UserStore,
@@ -213,16 +213,19 @@ impl OpaqueKeyStore for MemoryStore {
 }
 
 impl SessionStore for MemoryStore {
-    fn create_session(&self, session: &Session) -> Result<(), StoreError> {
+    fn start_session(&self, session: &Session, login: Option<VerifiedLogin<'_>>) -> Result<Session, StoreError> {
         let mut state = self.lock();
-        if !state.users.contains_key(&session.user_id.0) {
-            return Err(StoreError::NotFound);
+        let user = state.users.get(&session.user_id.0).ok_or(StoreError::NotFound)?;
+        if login.is_some_and(|login| login.password_hash != user.password_hash) {
+            return Err(StoreError::Conflict("users.password".into()));
         }
         if state.sessions.contains_key(&session.tag) {
             return Err(StoreError::Conflict("sessions.tag".into()));
         }
-        state.sessions.insert(session.tag.clone(), session.clone());
-        Ok(())
+        let now = chrono::Utc::now().naive_utc();
+        let started = Session { created_at: now, last_used_at: now, ..session.clone() };
+        state.sessions.insert(started.tag.clone(), started.clone());
+        Ok(started)
     }
 
     fn find_session(&self, tag: &str) -> Result<Option<Session>, StoreError> {
@@ -254,15 +257,27 @@ impl SessionStore for MemoryStore {
         }
     }
 
-    fn cut_off(&self, user_id: UserId, cutoff: TokenCutoff) -> Result<u64, StoreError> {
+    fn cut_off(&self, user_id: UserId, reason: CutoffReason) -> Result<TokenCutoff, StoreError> {
         let mut state = self.lock();
-        let user = state.users.get_mut(&user_id.0).ok_or(StoreError::NotFound)?;
-        user.tokens_cutoff = Some(cutoff);
-        let mut ended = 0;
-        for session in state.sessions.values_mut().filter(|s| s.user_id == user_id && s.revoked_at.is_none()) {
-            session.revoked_at = Some(cutoff.at);
-            ended += 1;
-        }
-        Ok(ended)
+        cut_off_in(&mut state, user_id, reason)
     }
+
+    fn change_password(&self, user_id: UserId, password_hash: &str) -> Result<TokenCutoff, StoreError> {
+        let mut state = self.lock();
+        let cutoff = cut_off_in(&mut state, user_id, CutoffReason::PasswordChanged)?;
+        if let Some(user) = state.users.get_mut(&user_id.0) {
+            user.password_hash = password_hash.to_owned();
+        }
+        Ok(cutoff)
+    }
+}
+
+fn cut_off_in(state: &mut State, user_id: UserId, reason: CutoffReason) -> Result<TokenCutoff, StoreError> {
+    let cutoff = TokenCutoff { at: chrono::Utc::now().naive_utc(), reason };
+    let user = state.users.get_mut(&user_id.0).ok_or(StoreError::NotFound)?;
+    user.tokens_cutoff = Some(cutoff);
+    for session in state.sessions.values_mut().filter(|s| s.user_id == user_id && s.revoked_at.is_none()) {
+        session.revoked_at = Some(cutoff.at);
+    }
+    Ok(cutoff)
 }

@@ -100,10 +100,32 @@ impl Session {
     }
 }
 
+/// What a login knew when it checked the password: the hash it verified. A session is only
+/// started if the user still has that hash, so a login racing a password change never outlives
+/// the change.
+#[derive(Clone, Copy)]
+pub struct VerifiedLogin<'a> {
+    pub password_hash: &'a str,
+}
+
+impl fmt::Debug for VerifiedLogin<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifiedLogin").finish_non_exhaustive()
+    }
+}
+
 /// Sessions, and the per-user cutoff.
+///
+/// Starting a session, a cutoff and a password change each take the user's row (PostgreSQL:
+/// a row lock; SQLite: the write lock) and read the clock only then, so they are ordered the
+/// same way in time as in the database: a session started after a cutoff is newer than it, and
+/// a cutoff after a session start ends that session.
 pub trait SessionStore: Send + Sync {
-    /// Records a new session; a tag already taken is `StoreError::Conflict`.
-    fn create_session(&self, session: &Session) -> Result<(), StoreError>;
+    /// Records a new session, its `created_at` and `last_used_at` set to the time it was
+    /// recorded (returned). With `login`, only if the user's hash is still the verified one:
+    /// otherwise `StoreError::Conflict`. A tag already taken is `Conflict` too; an unknown user
+    /// `NotFound`.
+    fn start_session(&self, session: &Session, login: Option<VerifiedLogin<'_>>) -> Result<Session, StoreError>;
     fn find_session(&self, tag: &str) -> Result<Option<Session>, StoreError>;
     /// The user's sessions that are neither revoked nor expired at `now`, newest first.
     fn live_sessions(&self, user_id: UserId, now: NaiveDateTime) -> Result<Vec<Session>, StoreError>;
@@ -111,9 +133,12 @@ pub trait SessionStore: Send + Sync {
     fn touch_session(&self, tag: &str, at: NaiveDateTime, expires_at: NaiveDateTime) -> Result<(), StoreError>;
     /// Ends one session; `false` when it was unknown or ended already.
     fn revoke_session(&self, tag: &str, at: NaiveDateTime) -> Result<bool, StoreError>;
-    /// In one transaction: sets the user's cutoff and ends every session of theirs. Returns how
-    /// many sessions were live. `NotFound` for an unknown user.
-    fn cut_off(&self, user_id: UserId, cutoff: TokenCutoff) -> Result<u64, StoreError>;
+    /// In one transaction: sets the user's cutoff to now and ends every session of theirs.
+    /// Returns the cutoff. `NotFound` for an unknown user.
+    fn cut_off(&self, user_id: UserId, reason: CutoffReason) -> Result<TokenCutoff, StoreError>;
+    /// In one transaction: the new password hash, and the cutoff of
+    /// [`cut_off`](Self::cut_off) with [`CutoffReason::PasswordChanged`].
+    fn change_password(&self, user_id: UserId, password_hash: &str) -> Result<TokenCutoff, StoreError>;
 }
 
 #[cfg(test)]

@@ -41,6 +41,10 @@ pub enum JwtError {
     /// The token is sound but names no usable account: a 401 `{"detail": <message>}`.
     #[error("{}", NO_ACTIVE_ACCOUNT_FOR_TOKEN)]
     NoActiveAccount,
+    /// The password changed while this login was checking it: the login is refused as a
+    /// wrong password is (`No active account found with the given credentials`).
+    #[error("the password changed while logging in")]
+    LoginSuperseded,
     /// The refresh-token store failed: not the client's fault.
     #[error(transparent)]
     Store(#[from] StoreError),

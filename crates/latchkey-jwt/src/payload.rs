@@ -32,6 +32,11 @@ pub(crate) fn new_jti() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
+/// A fresh session tag: the first half of a fresh jti.
+pub(crate) fn new_session_tag() -> String {
+    new_jti()[..latchkey_domain::session::SESSION_TAG_LEN].to_owned()
+}
+
 /// A jti in the session of `parent` (a refresh token's jti): its tag, then 16 fresh digits.
 /// Still 32 hex digits, as simplejwt's. A parent without a session tag (minted elsewhere) gets
 /// a jti of its own.

@@ -10,7 +10,8 @@ use crate::settings::JwtSettings;
 use crate::tokens::JwtTokens;
 use chrono::{DateTime, TimeDelta, Utc};
 use latchkey_domain::{
-    BlacklistOutcome, OutstandingToken, RefreshTokenStore, Session, SessionStore, User, UserId, UserStore, session_tag,
+    BlacklistOutcome, OutstandingToken, RefreshTokenStore, Session, SessionStore, StoreError, User, UserId, UserStore,
+    VerifiedLogin, session_tag,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -73,34 +74,48 @@ impl JwtService {
     /// [`obtain_pair`](Self::obtain_pair) with extra claims, as a `get_token(user)` override
     /// adds them (see [`JwtTokens::issue_pair`]).
     pub fn obtain_pair_with(&self, user_id: UserId, extra: &Claims) -> Result<TokenPair, JwtError> {
-        self.obtain_pair_for(user_id, extra, &SessionClient::default())
+        self.obtain_pair_for(user_id, None, extra, &SessionClient::default())
     }
 
-    /// [`obtain_pair_with`](Self::obtain_pair_with), recording where the login came from in the
-    /// session it starts (with [`with_sessions`](Self::with_sessions)).
+    /// [`obtain_pair_with`](Self::obtain_pair_with) for a login: with
+    /// [`with_sessions`](Self::with_sessions), the session it starts records where it came from,
+    /// and with `login` (the hash the password was checked against) it starts only if the user
+    /// still has that hash, else [`JwtError::LoginSuperseded`]: a login that raced a password
+    /// change never outlives it.
+    ///
+    /// The session is recorded first and the tokens are issued at the time the store gave it,
+    /// so a login just after a logout everywhere gets tokens newer than the cutoff.
     pub fn obtain_pair_for(
         &self,
         user_id: UserId,
+        login: Option<VerifiedLogin<'_>>,
         extra: &Claims,
         client: &SessionClient,
     ) -> Result<TokenPair, JwtError> {
-        let now = Utc::now();
-        let issued = self.tokens.issue_pair_at(user_id, extra, now)?;
-        if let Some(sessions) = &self.sessions {
-            // A fresh jti always has a tag: it is minted here.
-            let tag = session_tag(&issued.outstanding.jti).unwrap_or_default().to_owned();
-            let now = now.naive_utc();
-            sessions.store.create_session(&Session {
-                tag,
-                user_id,
-                created_at: now,
-                last_used_at: now,
-                expires_at: issued.outstanding.expires_at,
-                user_agent: client.user_agent.clone(),
-                ip: client.ip.clone(),
-                revoked_at: None,
-            })?;
-        }
+        let Some(sessions) = &self.sessions else {
+            let issued = self.tokens.issue_pair(user_id, extra)?;
+            self.store.record_outstanding(&issued.outstanding)?;
+            return Ok(issued.tokens);
+        };
+        let settings = self.settings();
+        let now = Utc::now().naive_utc();
+        let lifetime = TimeDelta::from_std(settings.refresh_lifetime()).unwrap_or(TimeDelta::MAX);
+        let session = Session {
+            tag: payload::new_session_tag(),
+            user_id,
+            created_at: now,
+            last_used_at: now,
+            expires_at: now.checked_add_signed(lifetime).unwrap_or(chrono::NaiveDateTime::MAX),
+            user_agent: client.user_agent.clone(),
+            ip: client.ip.clone(),
+            revoked_at: None,
+        };
+        let started = match sessions.store.start_session(&session, login) {
+            Ok(started) => started,
+            Err(StoreError::Conflict(what)) if what.contains("password") => return Err(JwtError::LoginSuperseded),
+            Err(other) => return Err(other.into()),
+        };
+        let issued = self.tokens.issue_pair_in(user_id, extra, started.created_at.and_utc(), Some(&started.tag))?;
         self.store.record_outstanding(&issued.outstanding)?;
         Ok(issued.tokens)
     }
@@ -211,6 +226,22 @@ impl JwtService {
         payload::verify_untyped(&claims)?;
         if self.settings().verify_checks_blacklist() {
             self.check_blacklist(&claims)?;
+        }
+        Ok(())
+    }
+
+    /// [`verify`](Self::verify), and with [`with_sessions`](Self::with_sessions) also refusing
+    /// (as blacklisted) a token of an ended session or from before its user's cutoff, so a
+    /// service that asks this endpoint whether a token is good gets the answer the protected
+    /// views give.
+    pub fn verify_live(&self, token: &str, users: &dyn UserStore) -> Result<(), JwtError> {
+        self.verify(token)?;
+        if self.sessions.is_none() {
+            return Ok(());
+        }
+        let claims = self.tokens.codec().decode_at(token, UnixNanos::now())?;
+        if let Some(user) = claims.user_id().id().map(|id| users.find_user_by_id(id)).transpose()?.flatten() {
+            self.live_session(&claims, &user)?;
         }
         Ok(())
     }

@@ -71,8 +71,24 @@ impl JwtTokens {
         extra: &Claims,
         now: DateTime<Utc>,
     ) -> Result<IssuedPair, JwtError> {
+        self.issue_pair_in(user_id, extra, now, None)
+    }
+
+    /// [`issue_pair_at`](Self::issue_pair_at) in the session tagged `tag` (a fresh tag when
+    /// `None`): the refresh token's jti, and so every jti made from it, starts with it.
+    pub(crate) fn issue_pair_in(
+        &self,
+        user_id: UserId,
+        extra: &Claims,
+        now: DateTime<Utc>,
+        tag: Option<&str>,
+    ) -> Result<IssuedPair, JwtError> {
         let settings = self.settings();
         let mut refresh = payload::refresh_for(user_id, extra, now, settings.refresh_lifetime())?;
+        if let Some(tag) = tag {
+            let jti = refresh.jti().map(|jti| format!("{tag}{}", &jti[latchkey_domain::session::SESSION_TAG_LEN..]));
+            refresh.insert(crate::claims::JTI_CLAIM, jti);
+        }
         if let Some(name) = settings.session_claim() {
             // Copied into every access token made from it, and kept by rotation.
             let tag = refresh.jti().and_then(latchkey_domain::session_tag).map(str::to_owned);

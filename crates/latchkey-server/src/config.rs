@@ -262,7 +262,11 @@ impl Settings {
             leeway: Duration::from_secs(src.parse("LATCHKEY_JWT_LEEWAY", 0)?),
             session_claim: match src.raw("LATCHKEY_SESSION_CLAIM").map(str::trim) {
                 None | Some("") => None,
-                Some(name) if latchkey_jwt::RESERVED_CLAIMS.contains(&name) => {
+                // simplejwt's own claims, and the registered ones a verifier would act on.
+                Some(name)
+                    if latchkey_jwt::RESERVED_CLAIMS.contains(&name)
+                        || ["nbf", "sub", "jku", "kid"].contains(&name) =>
+                {
                     return Err(ConfigError {
                         variable: "LATCHKEY_SESSION_CLAIM",
                         value: name.to_owned(),

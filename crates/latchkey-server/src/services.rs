@@ -52,9 +52,11 @@ impl Services {
                 }
             })
             .await?;
-        let Some((user, upgrade)) = checked else { return Ok(None) };
+        let Some((mut user, upgrade)) = checked else { return Ok(None) };
         match upgrade {
-            Some(Ok(new_hash)) => self.replace_hash(&user, new_hash).await,
+            // The user carries the hash now stored: a session starts only while it is current.
+            Some(Ok(new_hash)) if self.replace_hash(&user, new_hash.clone()).await => user.password_hash = new_hash,
+            Some(Ok(_)) => {}
             Some(Err(err)) => {
                 log::warn!("could not re-hash the password of user {}: {}", user.id, error_chain(&err));
             }
@@ -63,15 +65,25 @@ impl Services {
         Ok(user.is_active.then_some(user))
     }
 
-    async fn replace_hash(&self, user: &User, new_hash: String) {
+    /// Whether the new hash was stored.
+    async fn replace_hash(&self, user: &User, new_hash: String) -> bool {
         let users = Arc::clone(self.users());
         let (id, old) = (user.id, user.password_hash.clone());
         match web::block(move || users.replace_password_hash(id, &old, &new_hash)).await {
-            Ok(Ok(true)) => log::info!("re-hashed the password of user {id} with the preferred hasher"),
+            Ok(Ok(true)) => {
+                log::info!("re-hashed the password of user {id} with the preferred hasher");
+                true
+            }
             // The password changed since it was read: the new one stands.
-            Ok(Ok(false)) => {}
-            Ok(Err(err)) => log::warn!("could not store the re-hashed password of user {id}: {}", error_chain(&err)),
-            Err(err) => log::warn!("could not store the re-hashed password of user {id}: {err}"),
+            Ok(Ok(false)) => false,
+            Ok(Err(err)) => {
+                log::warn!("could not store the re-hashed password of user {id}: {}", error_chain(&err));
+                false
+            }
+            Err(err) => {
+                log::warn!("could not store the re-hashed password of user {id}: {err}");
+                false
+            }
         }
     }
 

@@ -111,8 +111,21 @@ impl Drop for AuthListener {
     }
 }
 
+/// libpq settings for the listening connection: a connect that hangs, or a link that died
+/// without a word (a partition), fails within seconds instead of the kernel's 15 minutes, so
+/// the listener reconnects (and the cache TTL covers the gap) instead of waiting silently.
+const LISTENER_PARAMS: &str =
+    "connect_timeout=5&keepalives=1&keepalives_idle=5&keepalives_interval=2&keepalives_count=2&tcp_user_timeout=10000";
+
+fn listener_url(url: &str) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}{LISTENER_PARAMS}")
+}
+
 fn listen(url: &str, poll: Duration, stop: &AtomicBool, on_event: &dyn Fn(AuthEvent)) {
     let redacted = crate::redact_url(url);
+    let url = listener_url(url);
+    let url = url.as_str();
     let mut down_since: Option<Instant> = None;
     while !stop.load(Ordering::SeqCst) {
         let connected = PgConnection::establish(url).map_err(|e| e.to_string()).and_then(|mut conn| {
@@ -138,6 +151,9 @@ fn listen(url: &str, poll: Duration, stop: &AtomicBool, on_event: &dyn Fn(AuthEv
         if let Err(err) = relay(&mut conn, poll, stop, on_event) {
             log::warn!("lost the cache-invalidation connection to {redacted}: {err}");
             down_since = Some(Instant::now());
+            // Not at once: a proxy that keeps closing the connection would otherwise cost a
+            // full cache flush in a tight loop.
+            sleep_unless_stopped(RECONNECT_AFTER, stop);
         }
     }
 }
@@ -179,6 +195,11 @@ mod tests {
             assert_eq!(AuthEvent::parse(&payload), Some(event));
         }
         assert_eq!(AuthEvent::Resync.payload(), None);
+        assert!(listener_url("postgres://h/db").starts_with("postgres://h/db?connect_timeout=5&"));
+        assert!(
+            listener_url("postgres://h/db?sslmode=disable")
+                .starts_with("postgres://h/db?sslmode=disable&connect_timeout")
+        );
         for junk in ["", "u:", "u:x", "x:1"] {
             assert_eq!(AuthEvent::parse(junk), None, "{junk}");
         }

@@ -1,7 +1,7 @@
 //! Users: the domain's `UserStore`, plus the counts and updates the server and xtask use.
 
 use crate::connection::AnyConnection;
-use crate::database::Database;
+use crate::database::{Database, TxError};
 use crate::error::map_diesel_error;
 use crate::notify::{AuthEvent, notify};
 use crate::schema::users;
@@ -74,6 +74,26 @@ fn expect_one(updated: usize) -> Result<(), StoreError> {
 }
 
 impl Database {
+    /// Runs `update` and, when it changed a row, tells other instances (`notify`) in the same
+    /// transaction, so the notification goes out exactly when the change is committed.
+    fn update_user(
+        &self,
+        id: UserId,
+        update: impl Fn(&mut AnyConnection) -> QueryResult<usize>,
+    ) -> Result<usize, StoreError> {
+        self.write(
+            |conn| {
+                let updated = update(conn)?;
+                if updated > 0 {
+                    notify(conn, &AuthEvent::User(id))?;
+                }
+                Ok(updated)
+            },
+            |_| false,
+        )
+        .map_err(TxError::into_store)
+    }
+
     pub fn count_users(&self) -> Result<i64, StoreError> {
         let mut conn = self.conn()?;
         users::table.count().get_result(&mut conn).map_err(map_diesel_error)
@@ -149,35 +169,26 @@ impl UserStore for Database {
     }
 
     fn set_password_hash(&self, id: UserId, password_hash: &str) -> Result<(), StoreError> {
-        let mut conn = self.conn()?;
-        let updated = diesel::update(users::table.find(id.0))
-            .set(users::password.eq(password_hash))
-            .execute(&mut conn)
-            .map_err(map_diesel_error)?;
-        notify(&mut conn, &AuthEvent::User(id)).map_err(map_diesel_error)?;
-        expect_one(updated)
+        self.update_user(id, |conn| {
+            diesel::update(users::table.find(id.0)).set(users::password.eq(password_hash)).execute(conn)
+        })
+        .and_then(expect_one)
     }
 
     fn replace_password_hash(&self, id: UserId, expected: &str, new: &str) -> Result<bool, StoreError> {
-        let mut conn = self.conn()?;
         // One statement: the database compares and writes atomically.
-        let updated = diesel::update(users::table.find(id.0).filter(users::password.eq(expected)))
-            .set(users::password.eq(new))
-            .execute(&mut conn)
-            .map_err(map_diesel_error)?;
-        if updated == 1 {
-            notify(&mut conn, &AuthEvent::User(id)).map_err(map_diesel_error)?;
-        }
-        Ok(updated == 1)
+        self.update_user(id, |conn| {
+            diesel::update(users::table.find(id.0).filter(users::password.eq(expected)))
+                .set(users::password.eq(new))
+                .execute(conn)
+        })
+        .map(|updated| updated == 1)
     }
 
     fn set_active(&self, id: UserId, active: bool) -> Result<(), StoreError> {
-        let mut conn = self.conn()?;
-        let updated = diesel::update(users::table.find(id.0))
-            .set(users::is_active.eq(active))
-            .execute(&mut conn)
-            .map_err(map_diesel_error)?;
-        notify(&mut conn, &AuthEvent::User(id)).map_err(map_diesel_error)?;
-        expect_one(updated)
+        self.update_user(id, |conn| {
+            diesel::update(users::table.find(id.0)).set(users::is_active.eq(active)).execute(conn)
+        })
+        .and_then(expect_one)
     }
 }

@@ -26,7 +26,15 @@ ALTER TABLE users ADD COLUMN tokens_cutoff_reason VARCHAR(32) NULL;
 -- Each refresh token issued before this migration becomes a session of its own, tagged with its
 -- jti's first 16 digits (what the tag of a token is read from).
 INSERT INTO sessions (tag, user_id, created_at, last_used_at, expires_at)
-SELECT substr(jti, 1, 16), MIN(user_id), MIN(COALESCE(created_at, expires_at)), MAX(COALESCE(created_at, expires_at)), MAX(expires_at)
+SELECT substr(jti, 1, 16), MIN(user_id), MIN(COALESCE(created_at, (CURRENT_TIMESTAMP AT TIME ZONE 'UTC'))), MAX(COALESCE(created_at, (CURRENT_TIMESTAMP AT TIME ZONE 'UTC'))), MAX(expires_at)
 FROM outstanding_tokens
 WHERE user_id IS NOT NULL AND jti ~ '^[0-9a-f]{32}$'
 GROUP BY substr(jti, 1, 16);
+
+-- A family whose every refresh token is blacklisted is over already.
+UPDATE sessions SET revoked_at = (CURRENT_TIMESTAMP AT TIME ZONE 'UTC')
+WHERE NOT EXISTS (
+    SELECT 1 FROM outstanding_tokens o
+    WHERE substr(o.jti, 1, 16) = sessions.tag
+      AND NOT EXISTS (SELECT 1 FROM blacklisted_tokens b WHERE b.token_id = o.id)
+);

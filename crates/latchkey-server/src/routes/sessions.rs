@@ -6,7 +6,7 @@ use crate::services::Services;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{NaiveDateTime, Timelike, Utc};
 use latchkey_actix::{ApiError, Authenticated, Body, render};
-use latchkey_domain::{CutoffReason, Session, TokenCutoff, UserId, session_tag};
+use latchkey_domain::{CutoffReason, Session, UserId, VerifiedLogin, session_tag};
 use latchkey_drf::{CharField, FieldErrors};
 use latchkey_engine::Principal;
 use latchkey_jwt::Claims;
@@ -28,11 +28,18 @@ pub async fn logout(
     let mut tags = Vec::new();
     if let Some(token) = optional_string(&data, "refresh")? {
         let jwt = Arc::clone(&services.jwt);
-        let claims: Claims = services.blocking(move || jwt.refresh_claims(&token)).await??;
+        let checked = token.clone();
+        let claims: Claims = services.blocking(move || jwt.refresh_claims(&checked)).await??;
         if claims.user_id().id() != Some(caller.user_id) {
             return Err(FieldErrors::single("refresh", "This token does not belong to you.").into());
         }
         tags.extend(claims.jti().and_then(session_tag).map(str::to_owned));
+        // Blacklisted too: a token of no session (imported, or minted elsewhere) ends as well.
+        let jwt = Arc::clone(&services.jwt);
+        match services.blocking(move || jwt.blacklist(&token)).await? {
+            Ok(()) | Err(latchkey_jwt::JwtError::Token(latchkey_jwt::TokenError::Blacklisted)) => {}
+            Err(other) => return Err(other.into()),
+        }
     }
     if caller.scheme == "jwt" {
         tags.extend(caller.credential_id.as_deref().and_then(session_tag).map(str::to_owned));
@@ -75,7 +82,7 @@ async fn end_everything(services: &Services, user_id: UserId, reason: CutoffReas
     let opaque = Arc::clone(&services.opaque);
     services
         .blocking(move || -> Result<(), ApiError> {
-            sessions.cut_off(user_id, TokenCutoff { at: Utc::now().naive_utc(), reason })?;
+            sessions.cut_off(user_id, reason)?;
             opaque.reset(user_id)?;
             Ok(())
         })
@@ -110,14 +117,26 @@ pub async fn change_password(
         .await?
         .ok_or_else(|| ApiError::from(FieldErrors::single("old_password", OLD_PASSWORD_WRONG)))?
         .map_err(ApiError::internal)?;
-    // The cutoff first: should the hash not be stored, every token is still ended, and the
-    // old password keeps working (no lock-out), which a retry repairs.
-    end_everything(&services, user_id, CutoffReason::PasswordChanged).await?;
-    let users = Arc::clone(services.users());
-    services.blocking(move || users.set_password_hash(user_id, &new_hash)).await??;
+    // The hash and the cutoff in one transaction: no token from before survives, and no login
+    // that checked the old password starts a session after it.
+    let sessions = Arc::clone(&services.sessions);
+    let opaque = Arc::clone(&services.opaque);
+    let stored = new_hash.clone();
+    services
+        .blocking(move || -> Result<(), ApiError> {
+            sessions.change_password(user_id, &stored)?;
+            opaque.reset(user_id)?;
+            Ok(())
+        })
+        .await??;
     let jwt = Arc::clone(&services.jwt);
     let client = session_client(&req, services.num_proxies);
-    let pair = services.blocking(move || jwt.obtain_pair_for(user_id, &Claims::new(), &client)).await??;
+    let pair = services
+        .blocking(move || {
+            let login = VerifiedLogin { password_hash: &new_hash };
+            jwt.obtain_pair_for(user_id, Some(login), &Claims::new(), &client)
+        })
+        .await??;
     Ok(render::ok(&json!({"refresh": pair.refresh, "access": pair.access})))
 }
 
@@ -142,6 +161,11 @@ pub async fn delete(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let tag = path.into_inner();
+    // Only a tag can name a session; anything else (a NUL byte, which PostgreSQL refuses in
+    // text) is unknown without asking the database.
+    if session_tag(&format!("{tag}{tag}")) != Some(tag.as_str()) {
+        return Err(not_found());
+    }
     let sessions = Arc::clone(&services.sessions);
     let user_id = caller.user_id;
     let ended = services

@@ -8,6 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use latchkey_actix::ApiError;
 use latchkey_actix::Body;
 use latchkey_actix::render;
+use latchkey_domain::VerifiedLogin;
 use latchkey_drf::CharField;
 use latchkey_drf::FieldErrors;
 use latchkey_engine::AuthError;
@@ -31,7 +32,12 @@ pub async fn obtain(req: HttpRequest, services: web::Data<Services>, body: Body)
     };
     let jwt = Arc::clone(&services.jwt);
     let client = session_client(&req, services.num_proxies);
-    let pair = services.blocking(move || jwt.obtain_pair_for(user.id, &Claims::new(), &client)).await??;
+    let pair = services
+        .blocking(move || {
+            let login = VerifiedLogin { password_hash: &user.password_hash };
+            jwt.obtain_pair_for(user.id, Some(login), &Claims::new(), &client)
+        })
+        .await??;
     Ok(render::ok(&json!({"refresh": pair.refresh, "access": pair.access})))
 }
 
@@ -51,7 +57,8 @@ pub async fn refresh(services: web::Data<Services>, body: Body) -> Result<HttpRe
 pub async fn verify(services: web::Data<Services>, body: Body) -> Result<HttpResponse, ApiError> {
     let token = single_field(&body.into_object()?, "token")?;
     let jwt = Arc::clone(&services.jwt);
-    services.blocking(move || jwt.verify(&token)).await??;
+    let users = Arc::clone(services.users());
+    services.blocking(move || jwt.verify_live(&token, users.as_ref())).await??;
     Ok(render::ok(&json!({})))
 }
 

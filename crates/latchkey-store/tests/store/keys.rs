@@ -66,3 +66,57 @@ mod imported {
 
     on_both_backends!(imported_keys_and_ids);
 }
+
+mod sessions {
+    use crate::common::{create_user, database};
+    use chrono::Utc;
+    use latchkey_domain::{CutoffReason, Session, SessionStore, StoreError, UserStore, VerifiedLogin};
+    use latchkey_store::Backend;
+
+    fn session(tag: &str, user_id: latchkey_domain::UserId) -> Session {
+        let now = Utc::now().naive_utc();
+        Session {
+            tag: tag.into(),
+            user_id,
+            created_at: now,
+            last_used_at: now,
+            expires_at: now + chrono::Duration::days(1),
+            user_agent: None,
+            ip: None,
+            revoked_at: None,
+        }
+    }
+
+    /// A session starts only while the user has the hash the login verified, and is timed
+    /// after any cutoff that took the row first; a password change cuts off and re-hashes in
+    /// one transaction.
+    fn sessions_follow_the_password_and_the_cutoff(backend: Backend) {
+        let db = database(backend, 2);
+        let user = create_user(&db, "sessions");
+        let verified = VerifiedLogin { password_hash: &user.password_hash };
+        let started = db.start_session(&session("aaaaaaaaaaaaaaaa", user.id), Some(verified)).expect("start");
+        let stale = VerifiedLogin { password_hash: "bcrypt_sha256$old" };
+        let refused = db.start_session(&session("bbbbbbbbbbbbbbbb", user.id), Some(stale));
+        assert!(matches!(refused, Err(StoreError::Conflict(_))), "{refused:?}");
+        assert!(db.find_session("bbbbbbbbbbbbbbbb").expect("find").is_none());
+
+        let cutoff = db.change_password(user.id, "bcrypt_sha256$new").expect("change");
+        assert_eq!(cutoff.reason, CutoffReason::PasswordChanged);
+        assert!(cutoff.at >= started.created_at);
+        let after = db.find_user_by_id(user.id).expect("find").expect("user");
+        assert_eq!(after.password_hash, "bcrypt_sha256$new");
+        assert_eq!(after.tokens_cutoff, Some(cutoff));
+        assert!(db.find_session("aaaaaaaaaaaaaaaa").expect("find").expect("session").revoked_at.is_some());
+        // The login that verified the old hash cannot start a session any more.
+        let late = db.start_session(&session("cccccccccccccccc", user.id), Some(verified));
+        assert!(matches!(late, Err(StoreError::Conflict(_))), "{late:?}");
+        let fresh = VerifiedLogin { password_hash: "bcrypt_sha256$new" };
+        let next = db.start_session(&session("dddddddddddddddd", user.id), Some(fresh)).expect("start");
+        assert!(next.created_at > cutoff.at);
+        assert!(!cutoff.ends(next.created_at.and_utc().timestamp(), Some(next.created_at)));
+        let missing = db.cut_off(latchkey_domain::UserId(i64::MAX), CutoffReason::LogoutAll);
+        assert!(matches!(missing, Err(StoreError::NotFound)));
+    }
+
+    on_both_backends!(sessions_follow_the_password_and_the_cutoff);
+}
