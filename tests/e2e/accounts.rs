@@ -79,4 +79,26 @@ async fn opaque_key_is_stable_and_authenticates(db: TestDatabase) {
     assert_eq!(response.body, br#"{"message":"Hello, erin"}"#);
 }
 
-on_both_databases!(register_login_and_profile_with_bearer, opaque_key_is_stable_and_authenticates);
+/// Usernames are NFKC-normalised, as Django's `normalize_username`: a fullwidth look-alike of a
+/// taken name is taken (Django answers it with a 500), and a new one is stored normalised.
+async fn look_alike_usernames_are_one_username(db: TestDatabase) {
+    let app = TestApp::spawn(db, &[]);
+    app.seed_fixture().await;
+    let taken = app
+        .anonymous()
+        .post_json("/api/register/", &json!({"username": "ａｌｉｃｅ", "password": "pw-123456789"}))
+        .await;
+    assert_eq!(taken.status, StatusCode::BAD_REQUEST, "{}", taken.text());
+    assert_eq!(taken.json(), json!({"username": ["A user with that username already exists."]}));
+    let created =
+        app.anonymous().post_json("/api/register/", &json!({"username": "ｄｏｒａ", "password": "pw-123456789"})).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.text());
+    assert_eq!(created.json()["username"], "dora");
+    app.obtain_pair("dora", "pw-123456789").await;
+}
+
+on_both_databases!(
+    register_login_and_profile_with_bearer,
+    opaque_key_is_stable_and_authenticates,
+    look_alike_usernames_are_one_username
+);

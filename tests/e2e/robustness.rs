@@ -3,6 +3,7 @@
 
 use actix_web::http::StatusCode;
 use latchkey_tests::{TestApp, TestDatabase};
+use serde_json::json;
 
 const ENDPOINTS: &[&str] = &[
     "/api/token/",
@@ -86,4 +87,23 @@ async fn garbage_gets_a_json_4xx(db: TestDatabase) {
     assert_eq!(response.status, StatusCode::OK, "the server stopped answering");
 }
 
-on_both_databases!(garbage_gets_a_json_4xx);
+/// Answers that carry or refuse credentials are never cached (RFC 6749 §5.1); others are not
+/// marked.
+async fn credentials_are_not_cached(db: TestDatabase) {
+    let app = TestApp::spawn(db, &[]);
+    app.seed_fixture().await;
+    let login = json!({"username": latchkey_tests::ALICE.username, "password": latchkey_tests::ALICE.password});
+    let pair = app.anonymous().post_json("/api/token/", &login).await;
+    assert_eq!(pair.header("cache-control"), Some("no-store"));
+    let access = pair.json()["access"].as_str().expect("access").to_owned();
+    for (path, body) in [("/auth/token/", &login), ("/api/token/verify/", &json!({"token": access}))] {
+        assert_eq!(app.anonymous().post_json(path, body).await.header("cache-control"), Some("no-store"), "{path}");
+    }
+    let refused = app.anonymous().get("/api/profile/").await;
+    assert_eq!((refused.status, refused.header("cache-control")), (StatusCode::UNAUTHORIZED, Some("no-store")));
+    assert_eq!(app.with_bearer(&access).get("/api/sessions/").await.header("cache-control"), Some("no-store"));
+    assert_eq!(app.anonymous().get("/").await.header("cache-control"), None);
+    assert_eq!(app.with_bearer(&access).get("/api/profile/").await.header("cache-control"), None);
+}
+
+on_both_databases!(garbage_gets_a_json_4xx, credentials_are_not_cached);

@@ -44,6 +44,7 @@ pub fn migrate() -> TaskResult {
 }
 
 pub fn createuser(username: &str, email: &str, staff: bool, superuser: bool) -> TaskResult {
+    let username = &latchkey_domain::user::normalize_username(username);
     if !latchkey_domain::user::is_valid_username(username) {
         bail!("Error: {}", latchkey_domain::user::USERNAME_INVALID);
     }
@@ -98,8 +99,12 @@ pub fn create_token(username: &str, reset: bool) -> TaskResult {
 
 pub fn flush_expired_tokens() -> TaskResult {
     let ctx = context()?;
-    let now = chrono::Utc::now().naive_utc();
-    let deleted = ctx.database.flush_expired(now)?;
+    let settings = Settings::from_env().context("configuration error")?;
+    // Past `exp` by more than the leeway only: until then a token is still accepted, and its
+    // blacklist entry must stay.
+    let leeway = chrono::TimeDelta::from_std(settings.jwt.leeway).context("LATCHKEY_JWT_LEEWAY")?;
+    let before = chrono::Utc::now().naive_utc() - leeway;
+    let deleted = ctx.database.flush_expired(before)?;
     println!("Deleted {deleted} expired outstanding token(s).");
     Ok(())
 }

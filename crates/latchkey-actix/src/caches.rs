@@ -78,7 +78,10 @@ impl AuthCaches {
         if let Some(cache) = &self.by_session
             && self.generation() == generation
         {
-            cache.insert(tag, state);
+            cache.insert(tag.clone(), state);
+            if self.generation() != generation {
+                cache.invalidate(&tag);
+            }
         }
     }
 
@@ -119,11 +122,17 @@ impl AuthCaches {
     }
 
     /// Caches `state` unless something was invalidated since `generation` was read.
+    ///
+    /// Checked again after the insert: an invalidation that slipped in between the first check
+    /// and the insert (it bumps the generation before it forgets) is caught, and the entry goes.
     pub(crate) fn remember_by_id(&self, generation: u64, state: &UserState) {
         if let Some(cache) = &self.by_id
             && self.generation() == generation
         {
             cache.insert(state.id, state.clone());
+            if self.generation() != generation {
+                cache.invalidate(&state.id);
+            }
         }
     }
 
@@ -131,7 +140,10 @@ impl AuthCaches {
         if let Some(cache) = &self.by_digest
             && self.generation() == generation
         {
-            cache.insert(digest, state.clone());
+            cache.insert(digest.clone(), state.clone());
+            if self.generation() != generation {
+                cache.invalidate(&digest);
+            }
         }
     }
 }

@@ -77,7 +77,7 @@ impl Accounts {
             is_active: flags.is_active,
             is_staff: flags.is_staff,
             is_superuser: flags.is_superuser,
-            ..NewUser::new(username, email, password_hash)
+            ..NewUser::new(crate::user::normalize_username(username), email, password_hash)
         })?;
         for hook in &self.hooks {
             hook.user_created(&user)?;

@@ -81,6 +81,13 @@ pub const USERNAME_MAX_LENGTH: usize = 150;
 pub const USERNAME_INVALID: &str =
     "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.";
 
+/// Django's `AbstractBaseUser.normalize_username`: NFKC, so that "ａｌｉｃｅ" (fullwidth) and
+/// "alice" are one username, not two accounts that look alike.
+pub fn normalize_username(username: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    username.nfkc().collect()
+}
+
 /// Whether every character is a letter, a digit or one of `@ . + - _` (Python's `\w` is
 /// Unicode-aware, and so is this).
 pub fn is_valid_username(username: &str) -> bool {
@@ -90,6 +97,14 @@ pub fn is_valid_username(username: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn usernames_are_nfkc_normalised_as_django_does() {
+        assert_eq!(normalize_username("ａｌｉｃｅ"), "alice");
+        assert_eq!(normalize_username("ﬁona"), "fiona");
+        assert_eq!(normalize_username("e\u{301}"), "\u{e9}");
+        assert_eq!(normalize_username("bob"), "bob");
+    }
 
     #[test]
     fn usernames_follow_django() {

@@ -135,8 +135,16 @@ pub(crate) fn verify_untyped(claims: &Claims) -> Result<(), TokenError> {
     if claims.get(JTI_CLAIM).is_none() {
         return Err(TokenError::NoId);
     }
+    // What reaches storage is bounded first: the jti column holds 255 characters, and a
+    // signed token with a longer one is refused here as invalid, never a database error.
+    if claims.jti().is_some_and(|jti| jti.chars().count() > MAX_JTI_CHARS) {
+        return Err(TokenError::Invalid);
+    }
     Ok(())
 }
+
+/// The width of `outstanding_tokens.jti`.
+pub(crate) const MAX_JTI_CHARS: usize = 255;
 
 #[cfg(test)]
 mod tests {

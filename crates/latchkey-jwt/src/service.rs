@@ -268,8 +268,13 @@ impl JwtService {
     }
 
     /// `flushexpiredtokens`: forgets outstanding (and blacklisted) tokens that have expired.
+    ///
+    /// A token is only forgotten once it is past its `exp` by more than the leeway: until then
+    /// it is still accepted, and forgetting its blacklist entry would let it refresh again.
     pub fn flush_expired(&self) -> Result<u64, JwtError> {
-        Ok(self.store.flush_expired(Utc::now().naive_utc())?)
+        let leeway = TimeDelta::from_std(self.settings().leeway()).unwrap_or(TimeDelta::MAX);
+        let before = Utc::now().naive_utc().checked_sub_signed(leeway).unwrap_or(chrono::NaiveDateTime::MIN);
+        Ok(self.store.flush_expired(before)?)
     }
 
     /// `RefreshToken(token)`: decode, then the blacklist, then `Token.verify()`. The id is

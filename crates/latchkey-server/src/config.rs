@@ -15,6 +15,20 @@ use secrecy::{ExposeSecret, SecretString};
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://latchkey.sqlite3";
 const MIN_PRODUCTION_KEY_BYTES: usize = 32;
+/// The longest token lifetime, and so the latest `exp`, accepted: ten years. Beyond the range
+/// of dates a login would fail with a 500, and nobody means a longer one.
+const MAX_LIFETIME_SECS: u64 = 10 * 365 * 24 * 60 * 60;
+/// The largest clock skew accepted: a day is far beyond any real clock drift.
+const MAX_LEEWAY_SECS: u64 = 24 * 60 * 60;
+
+/// An HMAC key shorter than the hash is weaker than the algorithm (RFC 7518 §3.2).
+fn hmac_key_bytes(algorithm: Algorithm) -> usize {
+    match algorithm {
+        Algorithm::HS384 => 48,
+        Algorithm::HS512 => 64,
+        _ => 32,
+    }
+}
 
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
 pub enum Environment {
@@ -165,6 +179,11 @@ impl Source {
     fn positive_secs(&self, name: &'static str, default: i64) -> Result<Duration, ConfigError> {
         let value: i64 = self.parse(name, default)?;
         match u64::try_from(value) {
+            Ok(secs) if secs > MAX_LIFETIME_SECS => Err(ConfigError {
+                variable: name,
+                value: value.to_string(),
+                reason: format!("must be at most {MAX_LIFETIME_SECS} seconds (ten years)"),
+            }),
             Ok(secs) if secs > 0 => Ok(Duration::from_secs(secs)),
             _ => Err(ConfigError { variable: name, value: value.to_string(), reason: "must be positive".into() }),
         }
@@ -219,12 +238,19 @@ impl Settings {
         let signing_key = if is_hmac {
             match src.raw("LATCHKEY_SIGNING_KEY") {
                 Some(key) => {
-                    if environment == Environment::Production && key.len() < MIN_PRODUCTION_KEY_BYTES {
-                        return Err(ConfigError {
-                            variable: "LATCHKEY_SIGNING_KEY",
-                            value: "***".into(),
-                            reason: format!("must be at least {MIN_PRODUCTION_KEY_BYTES} bytes in production"),
-                        });
+                    let wanted = hmac_key_bytes(algorithm);
+                    if key.len() < wanted {
+                        if environment == Environment::Production {
+                            return Err(ConfigError {
+                                variable: "LATCHKEY_SIGNING_KEY",
+                                value: "***".into(),
+                                reason: format!("must be at least {wanted} bytes for {algorithm:?} in production"),
+                            });
+                        }
+                        log::warn!(
+                            "LATCHKEY_SIGNING_KEY is {} bytes, shorter than {algorithm:?}'s {wanted}: production refuses it",
+                            key.len()
+                        );
                     }
                     SigningKey::Secret(SecretString::from(key.to_owned()))
                 }
@@ -259,7 +285,17 @@ impl Settings {
             blacklist_after_rotation: src.flag("LATCHKEY_BLACKLIST_AFTER_ROTATION", false)?,
             audience: src.raw("LATCHKEY_JWT_AUDIENCE").map(|s| s.trim().to_owned()),
             issuer: src.raw("LATCHKEY_JWT_ISSUER").map(|s| s.trim().to_owned()),
-            leeway: Duration::from_secs(src.parse("LATCHKEY_JWT_LEEWAY", 0)?),
+            leeway: {
+                let leeway: u64 = src.parse("LATCHKEY_JWT_LEEWAY", 0)?;
+                if leeway > MAX_LEEWAY_SECS {
+                    return Err(ConfigError {
+                        variable: "LATCHKEY_JWT_LEEWAY",
+                        value: leeway.to_string(),
+                        reason: format!("must be at most {MAX_LEEWAY_SECS} seconds (a day)"),
+                    });
+                }
+                Duration::from_secs(leeway)
+            },
             session_claim: match src.raw("LATCHKEY_SESSION_CLAIM").map(str::trim) {
                 None | Some("") => None,
                 // simplejwt's own claims, and the registered ones a verifier would act on.
@@ -473,6 +509,57 @@ mod tests {
         .expect_err("weak secret");
         assert_eq!(err.variable, "LATCHKEY_SECRET_KEY");
         assert!(!err.to_string().contains("weak"));
+    }
+
+    /// Production holds an HMAC key to its hash's size (32, 48, 64 bytes); development warns.
+    #[test]
+    fn hmac_keys_as_long_as_their_hash_in_production() {
+        let production = |algorithm: &str, len: usize| {
+            let key = "k".repeat(len);
+            settings(&[
+                ("LATCHKEY_ENV", "production"),
+                ("LATCHKEY_JWT_ALGORITHM", algorithm),
+                ("LATCHKEY_SIGNING_KEY", &key),
+            ])
+        };
+        for (algorithm, wanted) in [("HS256", 32), ("HS384", 48), ("HS512", 64)] {
+            let err = production(algorithm, wanted - 1).expect_err("short key");
+            assert_eq!(err.variable, "LATCHKEY_SIGNING_KEY");
+            assert!(err.to_string().contains(&wanted.to_string()), "{err}");
+            assert!(production(algorithm, wanted).is_ok(), "{algorithm}");
+        }
+        assert!(settings(&[("LATCHKEY_SIGNING_KEY", "k")]).is_ok(), "development only warns");
+    }
+
+    /// Lifetimes and leeway beyond what a date can hold (or anyone means) stop start-up,
+    /// naming the variable, instead of panicking or failing every login.
+    #[test]
+    fn lifetimes_and_leeway_are_bounded() {
+        for name in ["LATCHKEY_ACCESS_TOKEN_LIFETIME", "LATCHKEY_REFRESH_TOKEN_LIFETIME"] {
+            for value in ["9223372036854775807", "1000000000000000", "315360001"] {
+                let err = settings(&[(name, value)]).expect_err("too long");
+                assert_eq!(err.variable, name, "{value}");
+            }
+            assert!(settings(&[(name, "315360000")]).is_ok());
+        }
+        let err = settings(&[("LATCHKEY_JWT_LEEWAY", "86401")]).expect_err("too much leeway");
+        assert_eq!(err.variable, "LATCHKEY_JWT_LEEWAY");
+        assert!(settings(&[("LATCHKEY_JWT_LEEWAY", "86400")]).is_ok());
+    }
+
+    /// Nothing secret in `Debug`: the database password, the signing key, the secret key.
+    #[test]
+    fn debug_output_holds_no_secret() {
+        let s = settings(&[
+            ("DATABASE_URL", "postgres://latchkey:db-password-123@db/latchkey"),
+            ("LATCHKEY_SIGNING_KEY", "signing-key-456-signing-key-456-signing-key"),
+            ("LATCHKEY_SECRET_KEY", "secret-key-789-secret-key-789-secret-key"),
+        ])
+        .expect("settings");
+        let shown = format!("{s:?} {s:#?}");
+        for secret in ["db-password-123", "signing-key-456", "secret-key-789"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
     }
 
     #[test]

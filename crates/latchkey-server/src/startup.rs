@@ -249,6 +249,7 @@ impl Application {
                 .app_data(chain.clone())
                 .app_data(limit.clone())
                 .wrap(from_fn(latchkey_actix::authenticate))
+                .wrap(from_fn(no_store))
                 .wrap(security_headers())
                 .wrap(from_fn(catch_panics))
                 .wrap(telemetry::request_logger())
@@ -272,6 +273,21 @@ impl Application {
         drop(invalidations);
         served
     }
+}
+
+/// `Cache-Control: no-store` on every response that carries or refuses a credential (RFC 6749
+/// §5.1): the credential endpoints' answers, and every 401. A shared cache must never keep a
+/// token, and a browser should not either.
+async fn no_store(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let credential_path = routes::CREDENTIAL_PATHS.contains(&req.path()) || req.path().starts_with("/api/sessions/");
+    let mut response = next.call(req).await?;
+    if credential_path || response.status() == actix_web::http::StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    }
+    Ok(response)
 }
 
 /// The headers Django's security and clickjacking middleware put on every response, and DRF's

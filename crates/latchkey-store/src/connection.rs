@@ -171,6 +171,21 @@ impl Target {
     }
 }
 
+/// Creates a new SQLite database file readable by its owner only (it holds password hashes
+/// and key salts; SQLite would create it by the umask, usually world-readable). SQLite gives its
+/// WAL and shared-memory files the database file's permissions. Paths that exist, URIs and
+/// in-memory databases are left alone; a failure here is left for SQLite to report.
+fn create_private(path: &str) {
+    if path.starts_with("file:") || path == ":memory:" || std::path::Path::new(path).exists() {
+        return;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let _ = options.open(path);
+}
+
 /// Opens [`AnyConnection`]s for r2d2, choosing the driver by the URL's scheme.
 ///
 /// Diesel's derived `AnyConnection::establish` tries each backend in turn and reports only
@@ -212,7 +227,10 @@ impl r2d2::ManageConnection for ConnectionManager {
     fn connect(&self) -> Result<AnyConnection, Self::Error> {
         let connection = match &self.target {
             Target::Postgres(url) => PgConnection::establish(url).map(AnyConnection::Postgresql),
-            Target::Sqlite(path) => SqliteConnection::establish(path).map(AnyConnection::Sqlite),
+            Target::Sqlite(path) => {
+                create_private(path);
+                SqliteConnection::establish(path).map(AnyConnection::Sqlite)
+            }
         };
         connection.map_err(diesel::r2d2::Error::ConnectionError)
     }

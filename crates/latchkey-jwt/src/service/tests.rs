@@ -458,6 +458,17 @@ fn flush_forgets_expired_tokens() {
     assert_eq!(f.service.flush_expired().expect("flushed"), 0);
 }
 
+/// Under a leeway, a token just past its `exp` is still accepted: its blacklist entry must
+/// outlive the flush, or a blacklisted token would refresh again.
+#[test]
+fn flush_keeps_what_the_leeway_still_accepts() {
+    let f = fixture_with(hs256().with_lifetimes(secs(60), Duration::ZERO).with_leeway(secs(30)));
+    let pair = f.service.obtain_pair(f.alice.id).expect("pair");
+    f.service.blacklist(&pair.refresh).expect("blacklist");
+    assert_eq!(f.service.flush_expired().expect("flushed"), 0);
+    assert_eq!(token_error(f.service.refresh(&pair.refresh, &f.users)), TokenError::Blacklisted);
+}
+
 // ---- algorithms, audience, issuer --------------------------------------------------------
 
 const RSA_PRIVATE: &[u8] = include_bytes!("../testdata/rsa_private.pem");
@@ -531,4 +542,17 @@ fn audience_and_issuer_are_issued_copied_and_required() {
     // Without an audience configured, a token's aud is not looked at.
     let open = fixture();
     open.service.tokens().verify_access(&pair.access).expect("aud and iss ignored");
+}
+
+/// A signed token whose jti is wider than its column is refused as invalid by every view that
+/// would store or look it up, before the store sees it.
+#[test]
+fn a_jti_longer_than_its_column_is_invalid() {
+    let f = fixture();
+    let id = json!(f.alice.id.0.to_string());
+    let long = craft(&with(payload_for("refresh", id), "jti", json!("x".repeat(256))));
+    assert_eq!(token_error(f.service.refresh(&long, &f.users)), TokenError::Invalid);
+    assert_eq!(token_error(f.service.blacklist(&long)), TokenError::Invalid);
+    assert_eq!(token_error(f.service.verify(&long)), TokenError::Invalid);
+    assert!(f.tokens.take().is_empty(), "the store was written");
 }

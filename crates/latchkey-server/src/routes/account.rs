@@ -9,7 +9,7 @@ use latchkey_actix::render;
 use latchkey_actix::{Authenticated, MaybeAuthenticated};
 use latchkey_domain::AccountError;
 use latchkey_domain::accounts::AccountFlags;
-use latchkey_domain::user::{USERNAME_INVALID, USERNAME_MAX_LENGTH, is_valid_username};
+use latchkey_domain::user::{USERNAME_INVALID, USERNAME_MAX_LENGTH, is_valid_username, normalize_username};
 use latchkey_drf::FieldErrors;
 use latchkey_drf::{CharField, EmailField};
 use serde_json::json;
@@ -35,6 +35,9 @@ pub async fn register(
     let username_field = CharField::new("username").max_length(USERNAME_MAX_LENGTH);
     let mut username = None;
     if let Some(name) = username_field.read_unvalidated(&data, &mut errors) {
+        // Normalised before the checks, so that a look-alike of a taken name is taken too
+        // (Django normalises only on save, and answers that case with a 500).
+        let name = normalize_username(&name);
         let mut messages = Vec::new();
         if !is_valid_username(&name) {
             messages.push(USERNAME_INVALID.to_owned());

@@ -15,6 +15,24 @@ use actix_web::middleware::DefaultHeaders;
 use actix_web::{HttpRequest, HttpResponse, web};
 use latchkey_actix::{ApiError, Authenticated, MaybeAuthenticated};
 
+/// The endpoints whose answers carry or refuse credentials: sent with `Cache-Control: no-store`.
+pub(crate) const CREDENTIAL_PATHS: &[&str] = &[
+    "/auth/token/",
+    "/api/register/",
+    "/api/token/",
+    "/api/token/refresh/",
+    "/api/token/verify/",
+    "/api/token/blacklist/",
+    "/login/",
+    "/refresh_token/",
+    "/verify_token/",
+    "/blacklist_token/",
+    "/api/token/logout/",
+    "/api/token/logout-all/",
+    "/api/password/change/",
+    "/api/sessions/",
+];
+
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/")

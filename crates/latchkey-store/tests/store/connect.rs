@@ -112,3 +112,22 @@ fn match_backend_reaches_the_concrete_connection() {
     .expect("query");
     assert_eq!(answer.value, 42);
 }
+
+/// A new SQLite database holds password hashes and key salts: readable by its owner only.
+#[cfg(unix)]
+#[test]
+fn new_sqlite_databases_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let db = TestDatabase::empty(Backend::Sqlite);
+    let pool = db.connect(PoolOptions::new(1, Duration::from_secs(5)));
+    pool.run_migrations().expect("migrate");
+    let file = db.sqlite_file().expect("a file");
+    let mode = std::fs::metadata(file).expect("stat").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{}", file.display());
+    for suffix in ["-wal", "-shm"] {
+        let side = file.with_file_name(format!("{}{suffix}", file.file_name().expect("name").to_string_lossy()));
+        if let Ok(meta) = std::fs::metadata(&side) {
+            assert_eq!(meta.permissions().mode() & 0o777, 0o600, "{}", side.display());
+        }
+    }
+}
