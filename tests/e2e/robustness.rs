@@ -106,4 +106,37 @@ async fn credentials_are_not_cached(db: TestDatabase) {
     assert_eq!(app.with_bearer(&access).get("/api/profile/").await.header("cache-control"), None);
 }
 
-on_both_databases!(garbage_gets_a_json_4xx, credentials_are_not_cached);
+/// A client that sends the head and then withholds the body gets a JSON 408 once
+/// `LATCHKEY_BODY_TIMEOUT` has passed, instead of holding its connection forever.
+async fn a_withheld_body_times_out_with_a_json_408(db: TestDatabase) {
+    use std::io::{Read, Write};
+    let app = TestApp::spawn(db, &[("LATCHKEY_BODY_TIMEOUT", "1")]);
+    let port = app.port;
+    let started = std::time::Instant::now();
+    let answer = actix_web::rt::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        stream.set_read_timeout(Some(std::time::Duration::from_secs(8))).expect("timeout");
+        let head = "POST /api/token/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{";
+        stream.write_all(head.as_bytes()).expect("write");
+        let mut answer = Vec::new();
+        let mut buffer = [0u8; 4096];
+        while let Ok(read) = stream.read(&mut buffer) {
+            if read == 0 {
+                break;
+            }
+            answer.extend_from_slice(&buffer[..read]);
+            if answer.windows(4).any(|w| w == b"\r\n\r\n") && answer.ends_with(b"}") {
+                break;
+            }
+        }
+        String::from_utf8_lossy(&answer).into_owned()
+    })
+    .await
+    .expect("client");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains(r#"{"detail":"The request body did not arrive within 1 second."}"#), "{answer}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "took {:?}", started.elapsed());
+    assert_eq!(app.anonymous().get("/").await.status, StatusCode::OK);
+}
+
+on_both_databases!(garbage_gets_a_json_4xx, credentials_are_not_cached, a_withheld_body_times_out_with_a_json_408);

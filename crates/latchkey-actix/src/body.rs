@@ -15,9 +15,29 @@ use futures_util::future::LocalBoxFuture;
 use latchkey_drf::Payload;
 use serde_json::{Map, Value};
 use std::convert::Infallible;
+use std::time::Duration;
 
 /// Bodies up to this many bytes are read when no [`BodyLimit`] is registered.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// How long a declared body may take to arrive when no [`BodyTimeout`] is registered.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long the whole declared body may take to arrive, from the handler's first read; then
+/// 408. Register it as app data (plain or in `web::Data`). Without a deadline a client that
+/// sends headers and then trickles (or withholds) the body holds its connection forever.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyTimeout(pub Duration);
+
+impl Default for BodyTimeout {
+    fn default() -> Self {
+        BodyTimeout(DEFAULT_BODY_TIMEOUT)
+    }
+}
+
+/// The buffer reserved before any byte arrives; it grows with the data, so a declared length
+/// alone never reserves memory.
+const INITIAL_BUFFER: usize = 16 * 1024;
 
 /// The largest body read, in bytes; register it as app data (plain or in `web::Data`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +89,11 @@ impl FromRequest for Body {
             .map(|limit| limit.0)
             .or_else(|| req.app_data::<BodyLimit>().map(|limit| limit.0))
             .unwrap_or(DEFAULT_BODY_LIMIT);
+        let deadline = req
+            .app_data::<web::Data<BodyTimeout>>()
+            .map(|timeout| timeout.0)
+            .or_else(|| req.app_data::<BodyTimeout>().map(|timeout| timeout.0))
+            .unwrap_or(DEFAULT_BODY_TIMEOUT);
         // DRF's message repeats the header as the WSGI server decoded it: as Latin-1.
         let content_type = req
             .headers()
@@ -86,9 +111,10 @@ impl FromRequest for Body {
                 // DRF reads a body only when `CONTENT_LENGTH` says there is one, and a WSGI
                 // server sets none for a chunked body: DRF sees no content at all.
                 None | Some(0) => parse(&content_type, b""),
-                Some(length) => match read_body(payload, limit, length).await {
-                    Ok(bytes) => parse(&content_type, &bytes),
-                    Err(err) => Err(err),
+                Some(length) => match actix_web::rt::time::timeout(deadline, read_body(payload, limit, length)).await {
+                    Ok(Ok(bytes)) => parse(&content_type, &bytes),
+                    Ok(Err(err)) => Err(err),
+                    Err(_) => Err(ApiError::BodyTimeout(deadline)),
                 },
             };
             Ok(Body(parsed))
@@ -104,7 +130,7 @@ async fn read_body(mut payload: dev::Payload, limit: usize, declared: usize) -> 
     if declared > limit {
         return Err(ApiError::PayloadTooLarge(limit));
     }
-    let mut body = Vec::with_capacity(declared);
+    let mut body = Vec::with_capacity(declared.min(INITIAL_BUFFER));
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|err| match err {
             PayloadError::Overflow => ApiError::PayloadTooLarge(limit),

@@ -32,6 +32,9 @@ pub enum ApiError {
     NotFound(&'static str),
     #[error("body over {0} bytes")]
     PayloadTooLarge(usize),
+    /// The declared body did not arrive within the deadline (see [`BodyTimeout`](crate::BodyTimeout)).
+    #[error("body not received within {0:?}")]
+    BodyTimeout(std::time::Duration),
     /// A dependency (the database) failed; the cause goes to the log, not to the client.
     #[error("service unavailable")]
     Unavailable(#[source] BoxError),
@@ -67,6 +70,11 @@ impl ApiError {
             ApiError::PayloadTooLarge(limit) => {
                 json!({"detail": format!("Request body is larger than the limit of {limit} bytes.")})
             }
+            ApiError::BodyTimeout(deadline) => {
+                let secs = deadline.as_secs().max(1);
+                let unit = if secs == 1 { "second" } else { "seconds" };
+                json!({"detail": format!("The request body did not arrive within {secs} {unit}.")})
+            }
             ApiError::Unavailable(_) => json!({"detail": "Service temporarily unavailable, try again later."}),
             ApiError::Internal(_) => json!({"detail": "A server error occurred."}),
         }
@@ -82,6 +90,7 @@ impl ResponseError for ApiError {
             ApiError::Request(err) => StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::BAD_REQUEST),
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -84,7 +84,7 @@ mod lookup;
 pub mod render;
 
 pub use auth::{AuthOutcome, Authenticated, MaybeAuthenticated, authenticate};
-pub use body::{Body, BodyLimit, DEFAULT_BODY_LIMIT};
+pub use body::{Body, BodyLimit, BodyTimeout, DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT};
 pub use caches::AuthCaches;
 pub use error::ApiError;
 pub use invalidating::InvalidatingStore;

@@ -96,6 +96,8 @@ pub struct Settings {
     /// Password checks that may wait for a hashing thread before new ones are refused (503).
     pub hash_queue: usize,
     pub body_limit: usize,
+    /// How long a declared request body may take to arrive (`LATCHKEY_BODY_TIMEOUT`).
+    pub body_timeout: Duration,
     pub auth_cache_ttl: Duration,
     /// How long after its rotation a rotated-out refresh token may come back without ending
     /// its session (racing tabs, retried requests).
@@ -383,6 +385,17 @@ impl Settings {
             hash_threads,
             hash_queue: src.parse("LATCHKEY_HASH_QUEUE", hash_threads * 16)?,
             body_limit: src.parse("LATCHKEY_BODY_LIMIT", 1024 * 1024)?,
+            body_timeout: {
+                let secs: u64 = src.parse("LATCHKEY_BODY_TIMEOUT", 10)?;
+                if secs == 0 || secs > 3600 {
+                    return Err(ConfigError {
+                        variable: "LATCHKEY_BODY_TIMEOUT",
+                        value: secs.to_string(),
+                        reason: "must be between 1 and 3600 seconds".into(),
+                    });
+                }
+                Duration::from_secs(secs)
+            },
             auth_cache_ttl: Duration::from_millis(src.parse("LATCHKEY_AUTH_CACHE_TTL_MS", 5_000)?),
             refresh_reuse_interval: Duration::from_secs(src.parse("LATCHKEY_REFRESH_REUSE_INTERVAL", 10)?),
             num_proxies: src.parse("LATCHKEY_NUM_PROXIES", 0)?,

@@ -13,7 +13,7 @@ use actix_web::http::header;
 use actix_web::middleware::{DefaultHeaders, Next, from_fn};
 use actix_web::{App, HttpServer, web};
 use futures_util::FutureExt;
-use latchkey_actix::{ApiError, AuthCaches, AuthLookup, BodyLimit, InvalidatingStore};
+use latchkey_actix::{ApiError, AuthCaches, AuthLookup, BodyLimit, BodyTimeout, InvalidatingStore};
 use latchkey_domain::{Accounts, BoxError, OpaqueKeyStore, PasswordHasher, SessionStore, UserStore};
 use latchkey_engine::{SchemeChain, SchemeRegistry};
 use latchkey_jwt::{JwtScheme, JwtService, JwtSettings, JwtTokens};
@@ -243,11 +243,13 @@ impl Application {
         let services = web::Data::new(services);
         let chain = web::Data::new(chain);
         let limit = web::Data::new(BodyLimit(settings.body_limit));
+        let body_timeout = web::Data::new(BodyTimeout(settings.body_timeout));
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(services.clone())
                 .app_data(chain.clone())
                 .app_data(limit.clone())
+                .app_data(body_timeout.clone())
                 .wrap(from_fn(latchkey_actix::authenticate))
                 .wrap(from_fn(no_store))
                 .wrap(security_headers())
@@ -257,6 +259,16 @@ impl Application {
                 .default_service(web::to(routes::not_found))
         })
         .workers(settings.workers)
+        // The request head must arrive within 5 s (actix's default, stated), a closing client
+        // gets 1 s to go, and each worker serves a bounded number of connections. Idle
+        // keep-alive connections live 75 s (nginx's default): longer than clients keep theirs
+        // (httpx and many others: 5 s, actix's own default), so a client never sends a request
+        // on a connection the server is closing at that very moment (seen as a rare
+        // "Server disconnected without sending a response" in the contract suite).
+        .client_request_timeout(Duration::from_secs(5))
+        .client_disconnect_timeout(Duration::from_secs(1))
+        .keep_alive(Duration::from_secs(75))
+        .max_connections(10_000)
         .listen(listener)?
         .run();
         Ok(Self { port, server, invalidations })
