@@ -59,8 +59,13 @@ pub fn repo_path(relative: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(relative)
 }
 
-/// The Python of the oracle's venv, made once if missing.
+/// The Python of the oracle's venv, made once if missing; asked for once per test process.
 pub fn oracle_python() -> PathBuf {
+    static PYTHON: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    PYTHON.get_or_init(find_oracle_python).clone()
+}
+
+fn find_oracle_python() -> PathBuf {
     let script = repo_path("tests/django/oracle-venv.sh");
     let output =
         Command::new("bash").arg(&script).output().unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));

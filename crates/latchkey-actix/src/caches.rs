@@ -75,14 +75,7 @@ impl AuthCaches {
     }
 
     pub(crate) fn remember_session(&self, generation: u64, tag: String, state: Option<SessionState>) {
-        if let Some(cache) = &self.by_session
-            && self.generation() == generation
-        {
-            cache.insert(tag.clone(), state);
-            if self.generation() != generation {
-                cache.invalidate(&tag);
-            }
-        }
+        self.remember(self.by_session.as_ref(), generation, tag, state);
     }
 
     /// Forget everything cached about a user.
@@ -122,28 +115,29 @@ impl AuthCaches {
     }
 
     /// Caches `state` unless something was invalidated since `generation` was read.
-    ///
-    /// Checked again after the insert: an invalidation that slipped in between the first check
-    /// and the insert (it bumps the generation before it forgets) is caught, and the entry goes.
     pub(crate) fn remember_by_id(&self, generation: u64, state: &UserState) {
-        if let Some(cache) = &self.by_id
-            && self.generation() == generation
-        {
-            cache.insert(state.id, state.clone());
-            if self.generation() != generation {
-                cache.invalidate(&state.id);
-            }
-        }
+        self.remember(self.by_id.as_ref(), generation, state.id, state.clone());
     }
 
     pub(crate) fn remember_by_digest(&self, generation: u64, digest: String, state: &UserState) {
-        if let Some(cache) = &self.by_digest
-            && self.generation() == generation
-        {
-            cache.insert(digest.clone(), state.clone());
-            if self.generation() != generation {
-                cache.invalidate(&digest);
-            }
+        self.remember(self.by_digest.as_ref(), generation, digest, state.clone());
+    }
+
+    /// Inserts unless the generation moved since `generation` was read, and checks again after
+    /// the insert: an invalidation that slipped in between the first check and the insert (it
+    /// bumps the generation before it forgets) is caught, and the entry goes.
+    fn remember<K, V>(&self, cache: Option<&Cache<K, V>>, generation: u64, key: K, value: V)
+    where
+        K: std::hash::Hash + Eq + Clone + Send + Sync + 'static,
+        V: Clone + Send + Sync + 'static,
+    {
+        let Some(cache) = cache else { return };
+        if self.generation() != generation {
+            return;
+        }
+        cache.insert(key.clone(), value);
+        if self.generation() != generation {
+            cache.invalidate(&key);
         }
     }
 }

@@ -13,7 +13,7 @@ pub mod user;
 pub use accounts::{Accounts, UserCreated};
 pub use error::{AccountError, BoxError, StoreError, error_chain};
 pub use password::{PasswordError, PasswordHasher};
-pub use session::{CutoffReason, Session, SessionStore, TokenCutoff, VerifiedLogin, session_tag};
+pub use session::{CutoffReason, Session, SessionStore, TokenCutoff, VerifiedLogin, is_session_tag, session_tag};
 pub use store::{
     BlacklistOutcome, ImportedKeyRecord, OpaqueKeyRecord, OpaqueKeyStore, OutstandingToken, RefreshTokenStore,
     UserStore,

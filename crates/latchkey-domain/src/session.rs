@@ -14,8 +14,17 @@ pub const SESSION_TAG_LEN: usize = 16;
 /// The session tag a `jti` carries: its first 16 digits, when the jti has simplejwt's shape
 /// (32 lowercase hex digits). Tokens minted elsewhere carry a tag too, which names no session.
 pub fn session_tag(jti: &str) -> Option<&str> {
-    let is_hex = |s: &str| s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-    (jti.len() == 2 * SESSION_TAG_LEN && is_hex(jti)).then(|| &jti[..SESSION_TAG_LEN])
+    (jti.len() == 2 * SESSION_TAG_LEN && is_lower_hex(jti)).then(|| &jti[..SESSION_TAG_LEN])
+}
+
+/// Whether `candidate` has a session tag's shape (16 lowercase hex digits): anything else can
+/// name no session.
+pub fn is_session_tag(candidate: &str) -> bool {
+    candidate.len() == SESSION_TAG_LEN && is_lower_hex(candidate)
+}
+
+fn is_lower_hex(s: &str) -> bool {
+    s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// Why a user's earlier tokens were ended: it decides the 401 body a client gets.
@@ -158,6 +167,10 @@ mod tests {
             assert_eq!(session_tag(not_one), None, "{not_one}");
         }
         assert_eq!(session_tag(&"é".repeat(16)), None);
+        assert!(is_session_tag("0123456789abcdef"));
+        for not_one in ["", "0123456789ABCDEF", "0123456789abcde", "0123456789abcdef0", "0123456789abcde\0"] {
+            assert!(!is_session_tag(not_one), "{not_one:?}");
+        }
     }
 
     #[test]

@@ -37,14 +37,19 @@ pub(crate) fn new_session_tag() -> String {
     new_jti()[..latchkey_domain::session::SESSION_TAG_LEN].to_owned()
 }
 
-/// A jti in the session of `parent` (a refresh token's jti): its tag, then 16 fresh digits.
-/// Still 32 hex digits, as simplejwt's. A parent without a session tag (minted elsewhere) gets
-/// a jti of its own.
-pub(crate) fn jti_in_session_of(parent: Option<&str>) -> String {
+/// A jti in the session tagged `tag`: the tag, then 16 fresh digits. Still 32 hex digits, as
+/// simplejwt's.
+pub(crate) fn jti_in_session(tag: &str) -> String {
     let fresh = new_jti();
+    format!("{tag}{}", &fresh[latchkey_domain::session::SESSION_TAG_LEN..])
+}
+
+/// A jti in the session of `parent` (a refresh token's jti). A parent without a session tag
+/// (minted elsewhere) gets a jti of its own.
+pub(crate) fn jti_in_session_of(parent: Option<&str>) -> String {
     match parent.and_then(latchkey_domain::session_tag) {
-        Some(tag) => format!("{tag}{}", &fresh[latchkey_domain::session::SESSION_TAG_LEN..]),
-        None => fresh,
+        Some(tag) => jti_in_session(tag),
+        None => new_jti(),
     }
 }
 

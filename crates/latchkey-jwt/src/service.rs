@@ -97,15 +97,13 @@ impl JwtService {
             self.store.record_outstanding(&issued.outstanding)?;
             return Ok(issued.tokens);
         };
-        let settings = self.settings();
         let now = Utc::now().naive_utc();
-        let lifetime = TimeDelta::from_std(settings.refresh_lifetime()).unwrap_or(TimeDelta::MAX);
         let session = Session {
             tag: payload::new_session_tag(),
             user_id,
             created_at: now,
             last_used_at: now,
-            expires_at: now.checked_add_signed(lifetime).unwrap_or(chrono::NaiveDateTime::MAX),
+            expires_at: self.refresh_expiry(now),
             user_agent: client.user_agent.clone(),
             ip: client.ip.clone(),
             revoked_at: None,
@@ -144,15 +142,20 @@ impl JwtService {
         let refresh = if settings.rotate_refresh_tokens() { Some(self.rotate(&claims, user.id, now)?) } else { None };
         if let (Some(sessions), Some(session)) = (&self.sessions, session) {
             let now = now.naive_utc();
-            let expires_at = match &refresh {
-                Some(_) => now + TimeDelta::from_std(settings.refresh_lifetime()).unwrap_or(TimeDelta::zero()),
-                None => session.expires_at,
-            };
+            let expires_at = if refresh.is_some() { self.refresh_expiry(now) } else { session.expires_at };
             if expires_at > session.expires_at || now - session.last_used_at >= TOUCH_EVERY {
                 sessions.store.touch_session(&session.tag, now, expires_at)?;
             }
         }
         Ok(Refreshed { access, refresh })
+    }
+
+    /// When a refresh token issued at `from` expires: where a session's expiry moves to.
+    fn refresh_expiry(&self, from: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
+        TimeDelta::from_std(self.settings().refresh_lifetime())
+            .ok()
+            .and_then(|lifetime| from.checked_add_signed(lifetime))
+            .unwrap_or(chrono::NaiveDateTime::MAX)
     }
 
     /// The session of a refresh token that checked out, refusing the token when the session
@@ -167,7 +170,8 @@ impl JwtService {
             return Err(TokenError::Blacklisted.into());
         }
         if let Some(cutoff) = &user.tokens_cutoff {
-            let iat = claims.get("iat").and_then(serde_json::Value::as_i64).unwrap_or(i64::MIN);
+            // Read as the Bearer scheme reads it; a token without one cannot show it is newer.
+            let iat = claims.get("iat").and_then(crate::claims::numeric_date).unwrap_or(i64::MIN);
             if cutoff.ends(iat, session.as_ref().map(|s| s.created_at)) {
                 return Err(TokenError::Blacklisted.into());
             }
@@ -222,12 +226,17 @@ impl JwtService {
     /// a blacklisted token is refused with the same 401 as elsewhere, unless
     /// [`JwtSettings::verify_checks_blacklist`] is off.
     pub fn verify(&self, token: &str) -> Result<(), JwtError> {
+        self.verified_claims(token).map(drop)
+    }
+
+    /// The checks of [`verify`](Self::verify), giving the claims.
+    fn verified_claims(&self, token: &str) -> Result<Claims, JwtError> {
         let claims = self.tokens.codec().decode_at(token, UnixNanos::now())?;
         payload::verify_untyped(&claims)?;
         if self.settings().verify_checks_blacklist() {
             self.check_blacklist(&claims)?;
         }
-        Ok(())
+        Ok(claims)
     }
 
     /// [`verify`](Self::verify), and with [`with_sessions`](Self::with_sessions) also refusing
@@ -235,11 +244,10 @@ impl JwtService {
     /// service that asks this endpoint whether a token is good gets the answer the protected
     /// views give.
     pub fn verify_live(&self, token: &str, users: &dyn UserStore) -> Result<(), JwtError> {
-        self.verify(token)?;
+        let claims = self.verified_claims(token)?;
         if self.sessions.is_none() {
             return Ok(());
         }
-        let claims = self.tokens.codec().decode_at(token, UnixNanos::now())?;
         if let Some(user) = claims.user_id().id().map(|id| users.find_user_by_id(id)).transpose()?.flatten() {
             self.live_session(&claims, &user)?;
         }

@@ -86,8 +86,7 @@ impl JwtTokens {
         let settings = self.settings();
         let mut refresh = payload::refresh_for(user_id, extra, now, settings.refresh_lifetime())?;
         if let Some(tag) = tag {
-            let jti = refresh.jti().map(|jti| format!("{tag}{}", &jti[latchkey_domain::session::SESSION_TAG_LEN..]));
-            refresh.insert(crate::claims::JTI_CLAIM, jti);
+            refresh.insert(crate::claims::JTI_CLAIM, payload::jti_in_session(tag));
         }
         if let Some(name) = settings.session_claim() {
             // Copied into every access token made from it, and kept by rotation.

@@ -6,7 +6,7 @@ use crate::services::Services;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{NaiveDateTime, Timelike, Utc};
 use latchkey_actix::{ApiError, Authenticated, Body, render};
-use latchkey_domain::{CutoffReason, Session, UserId, VerifiedLogin, session_tag};
+use latchkey_domain::{CutoffReason, Session, UserId, VerifiedLogin, is_session_tag, session_tag};
 use latchkey_drf::{CharField, FieldErrors};
 use latchkey_engine::Principal;
 use latchkey_jwt::Claims;
@@ -163,7 +163,7 @@ pub async fn delete(
     let tag = path.into_inner();
     // Only a tag can name a session; anything else (a NUL byte, which PostgreSQL refuses in
     // text) is unknown without asking the database.
-    if session_tag(&format!("{tag}{tag}")) != Some(tag.as_str()) {
+    if !is_session_tag(&tag) {
         return Err(not_found());
     }
     let sessions = Arc::clone(&services.sessions);
@@ -190,7 +190,10 @@ fn not_found() -> ApiError {
 }
 
 fn current_tag(caller: &Principal) -> Option<&str> {
-    (caller.scheme == "jwt").then_some(()).and(caller.credential_id.as_deref()).and_then(session_tag)
+    if caller.scheme != "jwt" {
+        return None;
+    }
+    caller.credential_id.as_deref().and_then(session_tag)
 }
 
 fn session_json(session: &Session, current: Option<&str>) -> Value {
