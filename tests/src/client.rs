@@ -111,6 +111,17 @@ impl TestApp {
 }
 
 impl Client {
+    /// Requests without credentials to any server (such as the Django oracle).
+    pub fn to_address(address: &str) -> Client {
+        let http = awc::Client::builder().timeout(std::time::Duration::from_secs(60)).disable_redirects().finish();
+        Client { http, address: address.to_owned(), headers: Vec::new() }
+    }
+
+    /// Requests with `Authorization: Bearer <token>`.
+    pub fn bearer(self, token: &str) -> Client {
+        self.with_header("authorization", format!("Bearer {token}"))
+    }
+
     /// This client with one more header (replacing one of the same name). The value is text or
     /// bytes (`&str`, `String`, `&[u8]`, a `HeaderValue`): bytes that are not text are fine.
     pub fn with_header<V>(mut self, name: &str, value: V) -> Client

@@ -8,7 +8,8 @@
 //!   [`TestApp::with_token`], …) and the [`TestResponse`] they read;
 //! - [`fixtures`]: the contract's users and seeding them;
 //! - [`jwt`]: reading a token's claims in assertions;
-//! - [`django`]: a database Django itself made, for the import tests.
+//! - [`django`]: a database Django itself made, for the import tests;
+//! - [`oracle`]: the Django oracle as a running server, for scenarios that compare bytes.
 //!
 //! PostgreSQL: `LATCHKEY_TEST_PG_URL` names a server on which the harness may create and drop
 //! databases; without it the harness finds or starts PostgreSQL itself (see
@@ -19,6 +20,7 @@ pub mod client;
 pub mod django;
 pub mod fixtures;
 pub mod jwt;
+pub mod oracle;
 
 pub use app::{SIGNING_KEY, Sibling, TestApp, test_settings};
 pub use client::{Client, TestResponse};

@@ -2,7 +2,9 @@
 
 use anyhow::{Context as _, bail};
 use latchkey_domain::accounts::AccountFlags;
-use latchkey_domain::{AccountError, Accounts, CutoffReason, RefreshTokenStore, SessionStore, UserStore};
+use latchkey_domain::{
+    AccountError, Accounts, CutoffReason, LockoutPolicy, LockoutStore, RefreshTokenStore, SessionStore, UserStore,
+};
 use latchkey_opaque::OpaqueKeys;
 use latchkey_server::config::Settings;
 use latchkey_server::startup;
@@ -106,6 +108,19 @@ pub fn flush_expired_tokens() -> TaskResult {
     let before = chrono::Utc::now().naive_utc() - leeway;
     let deleted = ctx.database.flush_expired(before)?;
     println!("Deleted {deleted} expired outstanding token(s).");
+    let now = chrono::Utc::now().naive_utc();
+    let forgotten = ctx.database.forget_login_failures(LockoutPolicy::forget_before(now))?;
+    println!("Deleted {forgotten} failed-login record(s) quiet for a day.");
+    Ok(())
+}
+
+pub fn unlock(username: &str) -> TaskResult {
+    let settings = Settings::from_env().context("configuration error")?;
+    if startup::unlock_login(&settings, username)? {
+        println!("Unlocked {username}: its failed logins are forgotten, on every instance at once.");
+    } else {
+        println!("{username} had no failed logins to forget.");
+    }
     Ok(())
 }
 

@@ -21,6 +21,10 @@ const PASSWORD: &str = "alice-pass-123";
 /// GET /, and GET /api/profile/ with each scheme: the first rows, whose ratios are targets.
 const COMPARED_ROWS: usize = 3;
 const INTERLEAVED_ROUNDS: u32 = 3;
+/// The user throttle of the throttled row's server: on, at a rate no bench reaches, so the row
+/// measures what checking it costs (issue 12: at most 5 % of the Bearer row).
+const UNREACHED_USER_RATE: &str = "1000000/s";
+const THROTTLED_ROW: &str = "GET /api/profile/ (Bearer, user throttle on)";
 
 pub struct Options {
     pub database: String,
@@ -238,6 +242,14 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
     let mut command = Command::new(&server_bin);
     command.envs(env.iter().map(|(k, v)| (*k, v.as_str()))).env("LATCHKEY_BIND", format!("127.0.0.1:{port}"));
     let latchkey = Server::start("latchkey", command, port, &work.join("latchkey.log"))?;
+    // The same server with the user throttle on, beside it on the same database.
+    let port = free_port()?;
+    let mut command = Command::new(&server_bin);
+    command
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .env("LATCHKEY_THROTTLE_USER", UNREACHED_USER_RATE)
+        .env("LATCHKEY_BIND", format!("127.0.0.1:{port}"));
+    let throttled = Server::start("throttled", command, port, &work.join("throttled.log"))?;
     let oracle = match &options.oracle {
         Some(dir) => Some(start_oracle(dir, &work)?),
         None => None,
@@ -270,12 +282,16 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
     let all = scenarios(login_connections);
     let slice = (options.seconds / INTERLEAVED_ROUNDS).max(2);
     let mut slices: Vec<Vec<Measurement>> = vec![Vec::new(); COMPARED_ROWS];
+    let mut throttled_slices = Vec::new();
     for round in 1..=INTERLEAVED_ROUNDS {
         for (index, scenario) in all.iter().take(COMPARED_ROWS).enumerate() {
             println!("bench: {} (slice {round} of {INTERLEAVED_ROUNDS})", scenario.label);
             slices[index].push(run_for(&latchkey, scenario, &latchkey_creds, slice)?);
         }
+        println!("bench: {THROTTLED_ROW} (slice {round} of {INTERLEAVED_ROUNDS})");
+        throttled_slices.push(run_for(&throttled, &all[1], &latchkey_creds, slice)?);
     }
+    drop(throttled);
     let mut medians = slices.into_iter().map(median);
     let mut rows = Vec::new();
     for (index, scenario) in all.iter().enumerate() {
@@ -293,6 +309,7 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
         };
         rows.push(Row { label: scenario.label, latchkey: measured, rss_mib, oracle: oracle_measured });
     }
+    rows.push(Row { label: THROTTLED_ROW, latchkey: median(throttled_slices), rss_mib: None, oracle: None });
 
     // Token checks while logins saturate the hashing pool.
     println!("bench: GET /api/profile/ (Bearer) during a login flood");
@@ -459,6 +476,14 @@ impl Report<'_> {
             self.wide.p99_ms,
             self.wide_rss.map_or("n/a".into(), |r| format!("{r:.1}"))
         );
+        if let (Some(bearer), Some(throttled)) = (self.rows.get(1), self.rows.iter().find(|r| r.label == THROTTLED_ROW))
+        {
+            let _ = writeln!(
+                out,
+                "- {THROTTLED_ROW} (LATCHKEY_THROTTLE_USER={UNREACHED_USER_RATE}, interleaved with the Bearer row): {:.2} × the Bearer row",
+                ratio(throttled.latchkey.requests_per_sec, bearer.latchkey.requests_per_sec)
+            );
+        }
         let _ = writeln!(out, "- total bench time {} s", self.elapsed_secs);
         out
     }

@@ -31,11 +31,14 @@ pub enum Command {
         #[arg(short, long)]
         reset: bool,
     },
-    /// Delete expired outstanding refresh tokens and their blacklist entries.
+    /// Delete expired outstanding refresh tokens and their blacklist entries, and failed-login
+    /// records quiet for a day.
     FlushExpiredTokens,
     /// End every session and token of a user, and reset their opaque key (logout everywhere,
     /// for incident response).
     RevokeSessions { username: String },
+    /// Forget the failed logins and any lock of a login name (the lockout), on every instance.
+    Unlock { username: String },
     /// Copy a Django project's users, DRF keys and simplejwt token records into DATABASE_URL, in
     /// one transaction. Running it again changes nothing.
     ImportDjango {

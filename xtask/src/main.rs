@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         Command::CreateToken { username, reset } => accounts::create_token(&username, reset),
         Command::FlushExpiredTokens => accounts::flush_expired_tokens(),
         Command::RevokeSessions { username } => accounts::revoke_sessions(&username),
+        Command::Unlock { username } => accounts::unlock(&username),
         Command::ImportDjango { from, dry_run } => import_django::run(&from, dry_run),
         Command::Bench { database, pg_url, oracle, seconds, connections, bcrypt_cost, server_bin } => {
             bench::run(&bench::Options { database, pg_url, oracle, seconds, connections, bcrypt_cost, server_bin })

@@ -35,6 +35,9 @@ pub enum ApiError {
     /// The declared body did not arrive within the deadline (see [`BodyTimeout`](crate::BodyTimeout)).
     #[error("body not received within {0:?}")]
     BodyTimeout(std::time::Duration),
+    /// A throttle or a lockout refused the request: 429 with DRF's detail and `Retry-After`.
+    #[error("throttled: {}", .0.detail())]
+    Throttled(latchkey_drf::throttling::Throttled),
     /// A dependency (the database) failed; the cause goes to the log, not to the client.
     #[error("service unavailable")]
     Unavailable(#[source] BoxError),
@@ -75,6 +78,7 @@ impl ApiError {
                 let unit = if secs == 1 { "second" } else { "seconds" };
                 json!({"detail": format!("The request body did not arrive within {secs} {unit}.")})
             }
+            ApiError::Throttled(throttled) => json!({"detail": throttled.detail()}),
             ApiError::Unavailable(_) => json!({"detail": "Service temporarily unavailable, try again later."}),
             ApiError::Internal(_) => json!({"detail": "A server error occurred."}),
         }
@@ -91,6 +95,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            ApiError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -110,6 +115,11 @@ impl ResponseError for ApiError {
             }
             ApiError::MethodNotAllowed { allow, .. } => {
                 response.insert_header((header::ALLOW, *allow));
+            }
+            ApiError::Throttled(throttled) => {
+                if let Some(secs) = throttled.retry_after() {
+                    response.insert_header((header::RETRY_AFTER, secs.to_string()));
+                }
             }
             _ => {}
         }
@@ -213,5 +223,18 @@ mod tests {
             rendered(JwtError::NoActiveAccount.into()),
             (401, r#"{"detail":"No active account found for the given token."}"#.into())
         );
+    }
+
+    #[test]
+    fn throttled_is_drfs_429_with_retry_after() {
+        let throttled = latchkey_drf::throttling::Throttled::new(Some(41.2));
+        let response = ApiError::Throttled(throttled).error_response();
+        assert_eq!(response.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()), Some("42"));
+        assert_eq!(
+            rendered(ApiError::Throttled(throttled)),
+            (429, r#"{"detail":"Request was throttled. Expected available in 42 seconds."}"#.into())
+        );
+        let response = ApiError::Throttled(latchkey_drf::throttling::Throttled::new(None)).error_response();
+        assert!(response.headers().get(header::RETRY_AFTER).is_none());
     }
 }

@@ -82,6 +82,7 @@ mod error;
 mod invalidating;
 mod lookup;
 pub mod render;
+pub mod throttle;
 
 pub use auth::{AuthOutcome, Authenticated, MaybeAuthenticated, authenticate};
 pub use body::{Body, BodyLimit, BodyTimeout, DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT};

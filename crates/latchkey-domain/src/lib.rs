@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod error;
+pub mod lockout;
 pub mod memory;
 pub mod password;
 pub mod session;
@@ -12,6 +13,7 @@ pub mod user;
 
 pub use accounts::{Accounts, UserCreated};
 pub use error::{AccountError, BoxError, StoreError, error_chain};
+pub use lockout::{LockoutPolicy, LockoutStore, LoginAttempt, LoginFailures};
 pub use password::{PasswordError, PasswordHasher};
 pub use session::{CutoffReason, Session, SessionStore, TokenCutoff, VerifiedLogin, is_session_tag, session_tag};
 pub use store::{

@@ -2,6 +2,7 @@
 //! keep their users elsewhere. It honours the same uniqueness rules as the SQL stores.
 
 use crate::error::StoreError;
+use crate::lockout::{LockoutPolicy, LockoutStore, LoginAttempt, LoginFailures};
 use crate::session::{CutoffReason, Session, SessionStore, TokenCutoff, VerifiedLogin};
 use crate::store::{
     BlacklistOutcome, ImportedKeyRecord, OpaqueKeyRecord, OpaqueKeyStore, OutstandingToken, RefreshTokenStore,
@@ -20,6 +21,7 @@ struct State {
     keys: HashMap<UserId, OpaqueKeyRecord>,
     imported_keys: HashMap<UserId, ImportedKeyRecord>,
     sessions: HashMap<String, Session>,
+    login_failures: HashMap<String, LoginFailures>,
 }
 
 /// Users, refresh tokens and opaque keys in one mutex.
@@ -280,4 +282,40 @@ fn cut_off_in(state: &mut State, user_id: UserId, reason: CutoffReason) -> Resul
         session.revoked_at = Some(cutoff.at);
     }
     Ok(cutoff)
+}
+
+impl LockoutStore for MemoryStore {
+    fn login_failures(&self, subject: &str) -> Result<Option<LoginFailures>, StoreError> {
+        Ok(self.lock().login_failures.get(subject).copied())
+    }
+
+    fn count_login_attempt(
+        &self,
+        subject: &str,
+        now: NaiveDateTime,
+        policy: &LockoutPolicy,
+    ) -> Result<LoginAttempt, StoreError> {
+        let mut state = self.lock();
+        let cutoff = LockoutPolicy::forget_before(now);
+        let kept = state.login_failures.get(subject).copied().filter(|record| !record.is_quiet_since(cutoff));
+        if let Some(record) = kept.filter(|record| record.locked_for(now).is_some()) {
+            return Ok(LoginAttempt::Locked(record));
+        }
+        let failures = kept.map_or(0, |record| record.failures).saturating_add(1);
+        let locked_until = policy.lock_until(now, failures).or(kept.and_then(|r| r.locked_until));
+        let record = LoginFailures { failures, last_failure_at: now, locked_until };
+        state.login_failures.insert(subject.to_owned(), record);
+        Ok(LoginAttempt::Admitted(record))
+    }
+
+    fn clear_login_failures(&self, subject: &str) -> Result<bool, StoreError> {
+        Ok(self.lock().login_failures.remove(subject).is_some())
+    }
+
+    fn forget_login_failures(&self, cutoff: NaiveDateTime) -> Result<u64, StoreError> {
+        let mut state = self.lock();
+        let before = state.login_failures.len();
+        state.login_failures.retain(|_, record| !record.is_quiet_since(cutoff));
+        Ok((before - state.login_failures.len()) as u64)
+    }
 }

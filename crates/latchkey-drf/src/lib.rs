@@ -47,6 +47,8 @@
 //! * [`fields`]: `CharField` and `EmailField` with DRF's checks, order and messages.
 //! * [`decimal`]: Python's `Decimal`, DRF's `DecimalField` and django-filter's `NumberFilter`.
 //! * [`python_str`]: Python's `str.isspace()`, `str.strip()` and `str()` of JSON numbers.
+//! * [`throttling`]: `SimpleRateThrottle`'s rates, sliding log, waits and 429 detail (by hand,
+//!   not `governor`: its GCRA lets other requests through and announces other waits).
 //! * [`parse_urlencoded`] (Django's `QueryDict`, also for query strings), [`Charset`] and
 //!   [`latin1`] (how a WSGI server decodes headers), [`to_json_bytes`] (DRF's renderer).
 //!
@@ -127,6 +129,7 @@ mod payload;
 mod python_json;
 pub mod python_str;
 mod render;
+pub mod throttling;
 
 pub use charset::{Charset, latin1};
 pub use error::{FieldErrors, RequestError};

@@ -7,6 +7,9 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use latchkey_actix::throttle::MAX_REQUESTS_PER_PERIOD;
+use latchkey_domain::LockoutPolicy;
+use latchkey_drf::throttling::{Rate, RateError};
 use latchkey_jwt::Algorithm;
 use latchkey_password::PreferredHasher;
 /// The URL with any password replaced (in the user info or a `password=` parameter).
@@ -20,6 +23,23 @@ const MIN_PRODUCTION_KEY_BYTES: usize = 32;
 const MAX_LIFETIME_SECS: u64 = 10 * 365 * 24 * 60 * 60;
 /// The largest clock skew accepted: a day is far beyond any real clock drift.
 const MAX_LEEWAY_SECS: u64 = 24 * 60 * 60;
+
+/// The login scope's rate in production unless `LATCHKEY_THROTTLE_LOGIN` says otherwise: per
+/// client IP, half a request a second on average; the lockout guards each account beyond it.
+pub const PRODUCTION_LOGIN_RATE: Rate = Rate::new(30, 60);
+/// Failures in a row that lock a login name in production (`LATCHKEY_LOCKOUT_THRESHOLD`).
+pub const PRODUCTION_LOCKOUT_THRESHOLD: u32 = 10;
+
+/// DRF's throttle rates, `LATCHKEY_THROTTLE_ANON`, `_USER` and `_LOGIN`; `None` is off.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ThrottleRates {
+    /// `AnonRateThrottle`: anonymous requests, by client IP.
+    pub anon: Option<Rate>,
+    /// `UserRateThrottle`: users by id (anonymous requests by IP).
+    pub user: Option<Rate>,
+    /// The `login` scope of the credential endpoints.
+    pub login: Option<Rate>,
+}
 
 /// An HMAC key shorter than the hash is weaker than the algorithm (RFC 7518 §3.2).
 fn hmac_key_bytes(algorithm: Algorithm) -> usize {
@@ -105,6 +125,9 @@ pub struct Settings {
     /// Proxies in front of the server: the client IP is the `X-Forwarded-For` entry this many
     /// hops from the right (DRF's `NUM_PROXIES`); 0 trusts no header.
     pub num_proxies: usize,
+    pub throttle: ThrottleRates,
+    /// When failed logins lock a name (`LATCHKEY_LOCKOUT_THRESHOLD`, `LATCHKEY_LOCKOUT_COOLOFF`).
+    pub lockout: LockoutPolicy,
     pub log_level: String,
 }
 
@@ -177,6 +200,22 @@ impl Source {
         }
     }
 
+    /// A DRF rate, `off`, or (unset) `default`.
+    fn rate(&self, name: &'static str, default: Option<Rate>) -> Result<Option<Rate>, ConfigError> {
+        match self.raw(name).map(str::trim) {
+            None => Ok(default),
+            Some(value) if value.eq_ignore_ascii_case("off") => Ok(None),
+            Some(value) => {
+                let invalid = |reason: String| ConfigError { variable: name, value: value.to_owned(), reason };
+                let rate: Rate = value.parse().map_err(|err: RateError| invalid(format!("{err}, or off")))?;
+                if rate.requests() > MAX_REQUESTS_PER_PERIOD {
+                    return Err(invalid(format!("at most {MAX_REQUESTS_PER_PERIOD} requests per period")));
+                }
+                Ok(Some(rate))
+            }
+        }
+    }
+
     /// A positive whole number of seconds.
     fn positive_secs(&self, name: &'static str, default: i64) -> Result<Duration, ConfigError> {
         let value: i64 = self.parse(name, default)?;
@@ -210,6 +249,7 @@ impl Settings {
                 });
             }
         };
+        let production = environment == Environment::Production;
         let bind = match (src.raw("LATCHKEY_BIND"), src.raw("PORT")) {
             (Some(bind), _) => bind.trim().to_owned(),
             (None, Some(_)) => format!("127.0.0.1:{}", src.parse::<u16>("PORT", 8000)?),
@@ -399,6 +439,25 @@ impl Settings {
             auth_cache_ttl: Duration::from_millis(src.parse("LATCHKEY_AUTH_CACHE_TTL_MS", 5_000)?),
             refresh_reuse_interval: Duration::from_secs(src.parse("LATCHKEY_REFRESH_REUSE_INTERVAL", 10)?),
             num_proxies: src.parse("LATCHKEY_NUM_PROXIES", 0)?,
+            throttle: ThrottleRates {
+                anon: src.rate("LATCHKEY_THROTTLE_ANON", None)?,
+                user: src.rate("LATCHKEY_THROTTLE_USER", None)?,
+                login: src.rate("LATCHKEY_THROTTLE_LOGIN", production.then_some(PRODUCTION_LOGIN_RATE))?,
+            },
+            lockout: {
+                let threshold =
+                    src.parse("LATCHKEY_LOCKOUT_THRESHOLD", if production { PRODUCTION_LOCKOUT_THRESHOLD } else { 0 })?;
+                let cooloff: u64 = src.parse("LATCHKEY_LOCKOUT_COOLOFF", 300)?;
+                let max = LockoutPolicy::MAX_COOLOFF.as_secs();
+                if cooloff == 0 || cooloff > max {
+                    return Err(ConfigError {
+                        variable: "LATCHKEY_LOCKOUT_COOLOFF",
+                        value: cooloff.to_string(),
+                        reason: format!("must be between 1 and {max} seconds (a day, the longest lock)"),
+                    });
+                }
+                LockoutPolicy::new(threshold, Duration::from_secs(cooloff))
+            },
             log_level: src.raw("LATCHKEY_LOG").or(src.raw("RUST_LOG")).unwrap_or("info").to_owned(),
         })
     }
@@ -613,6 +672,48 @@ mod tests {
         let err = settings(&[("LATCHKEY_PASSWORD_HASHER", "scrypt"), ("LATCHKEY_SCRYPT_WORK_FACTOR", "1000")])
             .expect_err("not a power of two");
         assert_eq!(err.variable, "LATCHKEY_SCRYPT_WORK_FACTOR");
+    }
+
+    #[test]
+    fn throttles_and_lockout_off_in_development_on_in_production() {
+        let dev = settings(&[]).expect("defaults");
+        assert_eq!(dev.throttle, ThrottleRates::default());
+        assert!(dev.lockout.is_off());
+        let key = "k".repeat(40);
+        let prod = settings(&[("LATCHKEY_ENV", "production"), ("LATCHKEY_SIGNING_KEY", &key)]).expect("production");
+        assert_eq!(prod.throttle, ThrottleRates { anon: None, user: None, login: Some(PRODUCTION_LOGIN_RATE) });
+        assert_eq!(prod.lockout, LockoutPolicy::new(10, Duration::from_secs(300)));
+        let off = settings(&[
+            ("LATCHKEY_ENV", "production"),
+            ("LATCHKEY_SIGNING_KEY", &key),
+            ("LATCHKEY_THROTTLE_LOGIN", "off"),
+            ("LATCHKEY_LOCKOUT_THRESHOLD", "0"),
+        ])
+        .expect("turned off");
+        assert_eq!(off.throttle.login, None);
+        assert!(off.lockout.is_off());
+        let set = settings(&[
+            ("LATCHKEY_THROTTLE_ANON", "100/day"),
+            ("LATCHKEY_THROTTLE_USER", "10/minute"),
+            ("LATCHKEY_LOCKOUT_THRESHOLD", "5"),
+            ("LATCHKEY_LOCKOUT_COOLOFF", "60"),
+        ])
+        .expect("rates");
+        assert_eq!(set.throttle.anon, Some(Rate::new(100, 86_400)));
+        assert_eq!(set.throttle.user, Some(Rate::new(10, 60)));
+        assert_eq!(set.lockout, LockoutPolicy::new(5, Duration::from_secs(60)));
+        for (name, value) in [
+            ("LATCHKEY_THROTTLE_ANON", "100"),
+            ("LATCHKEY_THROTTLE_USER", "many/m"),
+            ("LATCHKEY_THROTTLE_LOGIN", "5/w"),
+            ("LATCHKEY_THROTTLE_USER", "1000001/s"),
+            ("LATCHKEY_LOCKOUT_COOLOFF", "0"),
+            ("LATCHKEY_LOCKOUT_COOLOFF", "86401"),
+            ("LATCHKEY_LOCKOUT_THRESHOLD", "-1"),
+        ] {
+            let err = settings(&[(name, value)]).expect_err(value);
+            assert_eq!(err.variable, name, "{value}");
+        }
     }
 
     #[test]

@@ -7,10 +7,12 @@
 //! `latchkey-drf` for request bodies, `latchkey-jwt` and `latchkey-opaque` for the schemes).
 //!
 //! Public: what the binary, `xtask` and the tests use ([`config`], [`startup`], [`telemetry`],
-//! and [`products`], whose repository `xtask seed` fills). Everything else is private.
+//! [`lockout`], which `xtask unlock` clears, and [`products`], whose repository `xtask seed`
+//! fills). Everything else is private.
 
 pub mod config;
 mod hashing;
+pub mod lockout;
 pub mod products;
 mod routes;
 mod services;

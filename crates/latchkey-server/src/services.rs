@@ -1,10 +1,13 @@
 //! The shared state handlers use, built once at start-up.
 
 use crate::hashing::HashingPool;
+use crate::lockout::{Gate, LoginLockout};
 use crate::products::Products;
 use actix_web::web;
 use latchkey_actix::ApiError;
+use latchkey_actix::throttle::Throttles;
 use latchkey_domain::{Accounts, SessionStore, User, UserStore, error_chain};
+use latchkey_drf::throttling::Throttled;
 use latchkey_jwt::JwtService;
 use latchkey_opaque::OpaqueKeys;
 use std::sync::Arc;
@@ -19,6 +22,14 @@ pub(crate) struct Services {
     pub products: Products,
     /// `LATCHKEY_NUM_PROXIES`: how far to trust `X-Forwarded-For`.
     pub num_proxies: usize,
+    /// DRF's rate throttles, applied by each view's `routes::throttling` middleware.
+    pub throttles: Arc<Throttles>,
+    pub lockout: Arc<LoginLockout>,
+}
+
+/// A password check the lockout counted; [`Services::login_checked`] settles it.
+pub(crate) struct LoginAttempt {
+    subject: Option<String>,
 }
 
 impl Services {
@@ -34,7 +45,54 @@ impl Services {
     /// with weaker parameters, is re-hashed in the same hashing job (Django's `must_update`)
     /// and written only if the stored hash is still the one checked. A failed upgrade is
     /// logged and does not fail the login: the old hash still works.
+    ///
+    /// The attempt is counted for the name as submitted, whether a user has it or not, before
+    /// anything is hashed; a name the lockout holds is refused (429) without a check.
     pub async fn authenticate(&self, username: String, password: String) -> Result<Option<User>, ApiError> {
+        let attempt = self.login_attempt(&username).await?;
+        let user = self.check_password(username, password).await?;
+        self.login_checked(attempt, user.is_some()).await?;
+        Ok(user)
+    }
+
+    /// Counts the attempt for `username` before any hashing, or refuses a locked name with
+    /// DRF's 429.
+    pub(crate) async fn login_attempt(&self, username: &str) -> Result<LoginAttempt, ApiError> {
+        // No trip to the blocking pool when there is nothing to count.
+        if self.lockout.policy().is_off() {
+            return Ok(LoginAttempt { subject: None });
+        }
+        let lockout = Arc::clone(&self.lockout);
+        let username = username.to_owned();
+        match web::block(move || lockout.attempt(&username)).await?? {
+            Gate::Locked(wait) => Err(ApiError::Throttled(Throttled::new(Some(wait.as_secs_f64())))),
+            Gate::Open { subject } => Ok(LoginAttempt { subject }),
+        }
+    }
+
+    /// After the check: a success forgets the name's count; a failure stays counted.
+    pub(crate) async fn login_checked(&self, attempt: LoginAttempt, ok: bool) -> Result<(), ApiError> {
+        let Some(subject) = attempt.subject.filter(|_| ok) else { return Ok(()) };
+        let lockout = Arc::clone(&self.lockout);
+        if let Err(err) = web::block(move || lockout.succeeded(&subject)).await? {
+            // The login itself worked; the count left behind ends with the next success.
+            log::warn!("could not clear the failed logins of a name: {}", error_chain(&err));
+        }
+        Ok(())
+    }
+
+    /// A name just registered starts with no count: a lock placed on it before it had an
+    /// owner must not shut the owner out.
+    pub(crate) async fn forget_failed_logins(&self, username: String) -> Result<(), ApiError> {
+        if self.lockout.policy().is_off() {
+            return Ok(());
+        }
+        let lockout = Arc::clone(&self.lockout);
+        web::block(move || lockout.unlock(&username)).await??;
+        Ok(())
+    }
+
+    async fn check_password(&self, username: String, password: String) -> Result<Option<User>, ApiError> {
         let users = Arc::clone(self.users());
         let found = web::block(move || users.find_user_by_username(&username)).await??;
         let hasher = Arc::clone(self.accounts.hasher());

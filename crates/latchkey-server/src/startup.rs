@@ -3,6 +3,7 @@
 
 use crate::config::{Settings, SigningKey};
 use crate::hashing::HashingPool;
+use crate::lockout::LoginLockout;
 use crate::products::Products;
 use crate::routes;
 use crate::services::Services;
@@ -13,6 +14,7 @@ use actix_web::http::header;
 use actix_web::middleware::{DefaultHeaders, Next, from_fn};
 use actix_web::{App, HttpServer, web};
 use futures_util::FutureExt;
+use latchkey_actix::throttle::Throttles;
 use latchkey_actix::{ApiError, AuthCaches, AuthLookup, BodyLimit, BodyTimeout, InvalidatingStore};
 use latchkey_domain::{Accounts, BoxError, OpaqueKeyStore, PasswordHasher, SessionStore, UserStore};
 use latchkey_engine::{SchemeChain, SchemeRegistry};
@@ -167,6 +169,36 @@ pub fn opaque_keys(store: Arc<dyn OpaqueKeyStore>, secret: &SecretSlice<u8>) -> 
     Ok(Arc::new(OpaqueKeys::new(KeyDeriver::new(secret.expose_secret())?, store)))
 }
 
+/// The lockout over `database`, keyed with the secret opaque keys derive from (every instance
+/// has it, so every instance counts a name under the same key).
+pub fn login_lockout(settings: &Settings, database: &Database, keys: &Keys) -> Result<LoginLockout, StartupError> {
+    LoginLockout::new(Arc::new(database.clone()), settings.lockout, keys.opaque_secret.expose_secret())
+        .map_err(|err| StartupError::Key(Box::new(err)))
+}
+
+/// `unlock USERNAME`: forgets the failed logins and any lock of a login name, on the database
+/// `settings` name; whether there were any. Works with the lockout turned off too.
+pub fn unlock_login(settings: &Settings, username: &str) -> Result<bool, StartupError> {
+    let database = connect(settings)?;
+    let keys = keys(settings)?;
+    Ok(login_lockout(settings, &database, &keys)?.unlock(username)?)
+}
+
+fn throttles(settings: &Settings) -> Throttles {
+    let rates = &settings.throttle;
+    let mut throttles = Throttles::default();
+    if let Some(rate) = rates.anon {
+        throttles = throttles.with_anon(rate);
+    }
+    if let Some(rate) = rates.user {
+        throttles = throttles.with_user(rate);
+    }
+    if let Some(rate) = rates.login {
+        throttles = throttles.with_scope(routes::LOGIN_SCOPE, rate);
+    }
+    throttles
+}
+
 /// How often an instance checks for other instances' invalidations (PostgreSQL): the bound on
 /// how long a revocation made elsewhere can go unseen, plus the notification's own delivery.
 const INVALIDATION_POLL: Duration = Duration::from_millis(100);
@@ -205,6 +237,7 @@ fn services(
     let listener = listen_for_invalidations(settings, &database, &caches)?;
     let store = Arc::new(InvalidatingStore::new(database.clone(), Arc::clone(&caches)));
     let opaque = opaque_keys(store.clone(), &keys.opaque_secret)?;
+    let lockout = Arc::new(login_lockout(settings, &database, &keys)?);
     let accounts = accounts(store.clone(), hasher, Arc::clone(&opaque));
     let lookup = Arc::new(AuthLookup::new(store.clone(), Arc::clone(&opaque), caches).with_sessions(store.clone()));
     // One verifier: the scheme checks access tokens with it, statelessly; the service adds
@@ -221,7 +254,17 @@ fn services(
     let hashing = HashingPool::new(settings.hash_threads, settings.hash_queue)?;
     let products = Products::new(database);
     let sessions: Arc<dyn SessionStore> = store;
-    let services = Services { accounts, jwt, opaque, sessions, hashing, products, num_proxies: settings.num_proxies };
+    let services = Services {
+        accounts,
+        jwt,
+        opaque,
+        sessions,
+        hashing,
+        products,
+        num_proxies: settings.num_proxies,
+        throttles: Arc::new(throttles(settings)),
+        lockout,
+    };
     Ok((services, chain, listener))
 }
 

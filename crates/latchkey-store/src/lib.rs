@@ -5,8 +5,9 @@
 //!   password.
 //! - [`Database::run_migrations`] applies the migrations embedded from `migrations/postgres` or
 //!   `migrations/sqlite` (same versions, each database's own DDL).
-//! - [`Database`] implements the domain's `UserStore`, `RefreshTokenStore` and
-//!   `OpaqueKeyStore`. Uniqueness races (usernames, blacklisting) are settled by the database's
+//! - [`Database`] implements the domain's `UserStore`, `RefreshTokenStore`, `OpaqueKeyStore`,
+//!   `SessionStore` and `LockoutStore` (failed logins counted by an upsert, so that every
+//!   instance on one database adds to the same count). Uniqueness races (usernames, blacklisting) are settled by the database's
 //!   constraints, never by reading first.
 //! - [`Database::import`] writes users and credentials brought over from Django ([`import`]).
 //! - Other repositories in this crate use [`Database::conn`] with queries against [`schema`],
@@ -19,6 +20,7 @@ mod database;
 mod error;
 pub mod import;
 mod keys;
+mod lockout;
 pub mod migrations;
 pub mod notify;
 pub mod schema;

@@ -77,6 +77,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Failed logins per submitted name (keyed digest), for the lockout.
+    login_failures (subject) {
+        subject -> Text,
+        failures -> Integer,
+        last_failure_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(opaque_keys -> users (user_id));
 diesel::joinable!(imported_keys -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));

@@ -74,5 +74,6 @@ pub async fn register(
         Err(AccountError::Store(err)) => return Err(err.into()),
         Err(other) => return Err(ApiError::internal(other)),
     };
+    services.forget_failed_logins(user.username.clone()).await?;
     Ok(render::json(StatusCode::CREATED, &json!({"id": user.id.0, "username": user.username, "email": user.email})))
 }

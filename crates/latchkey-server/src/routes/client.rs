@@ -23,9 +23,14 @@ pub(crate) fn client_ip(req: &HttpRequest, num_proxies: usize) -> Option<String>
     if num_proxies == 0 {
         return peer;
     }
-    let Some(forwarded) = req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok()) else {
+    // As a WSGI server hands them to DRF: every `X-Forwarded-For` line, joined with ",", as
+    // Latin-1. A proxy that adds a line of its own (HAProxy's `option forwardfor`) is then the
+    // last hop, as it should be, not a line the client wrote.
+    let lines: Vec<_> = req.headers().get_all("x-forwarded-for").map(|v| latchkey_drf::latin1(v.as_bytes())).collect();
+    if lines.is_empty() {
         return peer;
-    };
+    }
+    let forwarded = lines.join(",");
     let hops: Vec<&str> = forwarded.split(',').collect();
     let chosen = hops[hops.len() - num_proxies.min(hops.len())].trim();
     // The column holds 64 characters; an address is at most 45.
@@ -58,6 +63,24 @@ mod tests {
         assert_eq!(client_ip(&request(Some(xff)), 2).as_deref(), Some("198.51.100.2"));
         assert_eq!(client_ip(&request(Some(xff)), 3).as_deref(), Some("203.0.113.7"));
         assert_eq!(client_ip(&request(Some(xff)), 9).as_deref(), Some("203.0.113.7"));
+    }
+
+    #[test]
+    fn every_forwarded_line_counts_as_wsgi_joins_them() {
+        let req = TestRequest::default()
+            .peer_addr("10.0.0.9:5000".parse().expect("addr"))
+            .append_header(("X-Forwarded-For", "6.6.6.6"))
+            .append_header(("X-Forwarded-For", "203.0.113.7"))
+            .to_http_request();
+        assert_eq!(client_ip(&req, 1).as_deref(), Some("203.0.113.7"), "the proxy's own line");
+        assert_eq!(client_ip(&req, 2).as_deref(), Some("6.6.6.6"));
+        let latin1 = TestRequest::default()
+            .insert_header((
+                "X-Forwarded-For",
+                actix_web::http::header::HeaderValue::from_bytes(b"caf\xe9").expect("value"),
+            ))
+            .to_http_request();
+        assert_eq!(client_ip(&latin1, 1).as_deref(), Some("caf\u{e9}"));
     }
 
     #[test]

@@ -7,13 +7,18 @@ mod credentials;
 mod opaque;
 mod root;
 mod sessions;
+mod throttling;
 mod tokens;
 
 use crate::products::routes as products;
+use actix_web::dev::HttpServiceFactory;
 use actix_web::http::header;
-use actix_web::middleware::DefaultHeaders;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::{HttpRequest, HttpResponse, Resource, web};
 use latchkey_actix::{ApiError, Authenticated, MaybeAuthenticated};
+use latchkey_domain::UserId;
+pub(crate) use throttling::LOGIN_SCOPE;
+use throttling::{Credential, ObtainAuthToken, Standard, ViewThrottles};
 
 /// The endpoints whose answers carry or refuse credentials: sent with `Cache-Control: no-store`.
 pub(crate) const CREDENTIAL_PATHS: &[&str] = &[
@@ -34,103 +39,78 @@ pub(crate) const CREDENTIAL_PATHS: &[&str] = &[
 ];
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/")
-            .route(web::get().to(root::hello))
-            .default_service(web::to(not_allowed::<Open, GetOptions>))
-            .wrap(allow::<GetOptions>()),
-    )
-    .service(
-        web::resource("/api/profile/")
-            .route(web::get().to(account::profile))
-            .route(web::head().to(account::profile))
-            .default_service(web::to(not_allowed::<Protected, GetHeadOptions>))
-            .wrap(allow::<GetHeadOptions>()),
-    )
-    .service(
-        web::resource("/api/register/")
-            .route(web::post().to(account::register))
-            .default_service(web::to(not_allowed::<Open, PostOptions>))
-            .wrap(allow::<PostOptions>()),
-    )
-    .service(
-        web::resource("/auth/token/")
-            .route(web::post().to(opaque::obtain))
-            .default_service(web::to(not_allowed::<Open, PostOptions>))
-            .wrap(allow::<PostOptions>()),
-    );
+    cfg.service(view::<Open, GetOptions, Standard>(web::resource("/").route(web::get().to(root::hello))))
+        .service(view::<Protected, GetHeadOptions, Standard>(
+            web::resource("/api/profile/")
+                .route(web::get().to(account::profile))
+                .route(web::head().to(account::profile)),
+        ))
+        .service(view::<Open, PostOptions, Credential>(
+            web::resource("/api/register/").route(web::post().to(account::register)),
+        ))
+        .service(view::<Open, PostOptions, ObtainAuthToken>(
+            web::resource("/auth/token/").route(web::post().to(opaque::obtain)),
+        ));
+    // simplejwt's views: POST only, and they ignore `Authorization` entirely.
     for (obtain, refresh, verify, blacklist) in [
         ("/api/token/", "/api/token/refresh/", "/api/token/verify/", "/api/token/blacklist/"),
         ("/login/", "/refresh_token/", "/verify_token/", "/blacklist_token/"),
     ] {
-        cfg.service(token_view(obtain, tokens::obtain))
-            .service(token_view(refresh, tokens::refresh))
-            .service(token_view(verify, tokens::verify))
-            .service(token_view(blacklist, tokens::blacklist));
+        cfg.service(view::<Ignored, PostOptions, Credential>(
+            web::resource(obtain).route(web::post().to(tokens::obtain)),
+        ))
+        .service(view::<Ignored, PostOptions, Standard>(web::resource(refresh).route(web::post().to(tokens::refresh))))
+        .service(view::<Ignored, PostOptions, Standard>(web::resource(verify).route(web::post().to(tokens::verify))))
+        .service(view::<Ignored, PostOptions, Standard>(
+            web::resource(blacklist).route(web::post().to(tokens::blacklist)),
+        ));
     }
     // Ending credentials (docs/security.md, "Revocation").
-    cfg.service(protected_post("/api/token/logout/", sessions::logout))
-        .service(protected_post("/api/token/logout-all/", sessions::logout_all))
-        .service(protected_post("/api/password/change/", sessions::change_password));
-    cfg.service(
-        web::resource("/api/sessions/")
-            .route(web::get().to(sessions::list))
-            .route(web::head().to(sessions::list))
-            .default_service(web::to(not_allowed::<Protected, GetHeadOptions>))
-            .wrap(allow::<GetHeadOptions>()),
-    )
-    .service(
-        web::resource("/api/sessions/{id}/")
-            .route(web::delete().to(sessions::delete))
-            .default_service(web::to(not_allowed::<Protected, DeleteOptions>))
-            .wrap(allow::<DeleteOptions>()),
-    );
+    cfg.service(view::<Protected, PostOptions, Standard>(
+        web::resource("/api/token/logout/").route(web::post().to(sessions::logout)),
+    ))
+    .service(view::<Protected, PostOptions, Standard>(
+        web::resource("/api/token/logout-all/").route(web::post().to(sessions::logout_all)),
+    ))
+    .service(view::<Protected, PostOptions, Credential>(
+        web::resource("/api/password/change/").route(web::post().to(sessions::change_password)),
+    ))
+    .service(view::<Protected, GetHeadOptions, Standard>(
+        web::resource("/api/sessions/").route(web::get().to(sessions::list)).route(web::head().to(sessions::list)),
+    ))
+    .service(view::<Protected, DeleteOptions, Standard>(
+        web::resource("/api/sessions/{id}/").route(web::delete().to(sessions::delete)),
+    ));
     // The protected products resource (docs/protect-your-route.md). `<int:pk>` is ASCII
     // digits; anything else falls through to the JSON 404 of unknown paths.
-    cfg.service(
+    cfg.service(view::<Protected, ListMethods, Standard>(
         web::resource("/products/")
             .route(web::get().to(products::list))
             .route(web::head().to(products::list))
-            .route(web::post().to(products::create))
-            .default_service(web::to(not_allowed::<Protected, ListMethods>))
-            .wrap(allow::<ListMethods>()),
-    )
-    .service(
+            .route(web::post().to(products::create)),
+    ))
+    .service(view::<Protected, DetailMethods, Standard>(
         web::resource("/products/{id:[0-9]+}/")
             .route(web::get().to(products::retrieve))
             .route(web::head().to(products::retrieve))
             .route(web::put().to(products::update))
             .route(web::patch().to(products::partial_update))
-            .route(web::delete().to(products::destroy))
-            .default_service(web::to(not_allowed::<Protected, DetailMethods>))
-            .wrap(allow::<DetailMethods>()),
-    );
+            .route(web::delete().to(products::destroy)),
+    ));
 }
 
-/// A POST-only resource for authenticated callers.
-fn protected_post<F, Args>(path: &str, handler: F) -> impl actix_web::dev::HttpServiceFactory
+/// A DRF view: its routes, DRF's 405 (after the policy `P`) for any other method, the
+/// throttles `T` (after the policy, before the handler), and `Allow: A` on every response.
+fn view<P, A, T>(resource: Resource) -> impl HttpServiceFactory
 where
-    F: actix_web::Handler<Args>,
-    Args: actix_web::FromRequest + 'static,
-    F::Output: actix_web::Responder + 'static,
+    P: AuthPolicy + 'static,
+    A: Allow + 'static,
+    T: ViewThrottles + 'static,
 {
-    web::resource(path)
-        .route(web::post().to(handler))
-        .default_service(web::to(not_allowed::<Protected, PostOptions>))
-        .wrap(allow::<PostOptions>())
-}
-
-/// simplejwt's views: POST only, and they ignore `Authorization` entirely.
-fn token_view<F, Args>(path: &str, handler: F) -> impl actix_web::dev::HttpServiceFactory
-where
-    F: actix_web::Handler<Args>,
-    Args: actix_web::FromRequest + 'static,
-    F::Output: actix_web::Responder + 'static,
-{
-    web::resource(path)
-        .route(web::post().to(handler))
-        .default_service(web::to(not_allowed::<Ignored, PostOptions>))
-        .wrap(allow::<PostOptions>())
+    resource
+        .default_service(web::to(not_allowed::<P, A>))
+        .wrap(from_fn(throttling::throttle::<P, T>))
+        .wrap(allow::<A>())
 }
 
 /// The JSON 404 of every unknown path.
@@ -138,9 +118,10 @@ pub(crate) async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::NotFound("Not found."))
 }
 
-/// How a resource's authentication runs before its 405.
+/// A view's authentication and permission check, which DRF runs before its throttles and its
+/// 405: the user the request is made by, or the refusal.
 pub(crate) trait AuthPolicy {
-    fn check(req: &HttpRequest) -> Result<(), ApiError>;
+    fn user(req: &HttpRequest) -> Result<Option<UserId>, ApiError>;
 }
 
 /// `IsAuthenticated`: an anonymous request gets 401 before the method is looked at.
@@ -151,20 +132,21 @@ pub(crate) struct Open;
 pub(crate) struct Ignored;
 
 impl AuthPolicy for Protected {
-    fn check(req: &HttpRequest) -> Result<(), ApiError> {
-        Authenticated::require(req).map(drop)
+    fn user(req: &HttpRequest) -> Result<Option<UserId>, ApiError> {
+        Authenticated::require(req).map(|user| Some(user.0.user_id))
     }
 }
 
 impl AuthPolicy for Open {
-    fn check(req: &HttpRequest) -> Result<(), ApiError> {
-        MaybeAuthenticated::extract_now(req).map(drop)
+    fn user(req: &HttpRequest) -> Result<Option<UserId>, ApiError> {
+        MaybeAuthenticated::extract_now(req).map(|user| user.0.map(|p| p.user_id))
     }
 }
 
+/// The request is anonymous whatever it carries.
 impl AuthPolicy for Ignored {
-    fn check(_: &HttpRequest) -> Result<(), ApiError> {
-        Ok(())
+    fn user(_: &HttpRequest) -> Result<Option<UserId>, ApiError> {
+        Ok(None)
     }
 }
 
@@ -204,6 +186,6 @@ fn allow<A: Allow>() -> DefaultHeaders {
 }
 
 pub(crate) async fn not_allowed<P: AuthPolicy, A: Allow>(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    P::check(&req)?;
+    P::user(&req)?;
     Err(ApiError::MethodNotAllowed { method: req.method().to_string(), allow: A::METHODS })
 }

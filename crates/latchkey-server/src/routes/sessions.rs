@@ -106,15 +106,16 @@ pub async fn change_password(
     let (Some(old), Some(new)) = (old, new) else {
         return Err(ApiError::internal("validated fields missing"));
     };
+    // Guessing the current password here counts as guessing it at a login: same lockout.
+    let attempt = services.login_attempt(&caller.username).await?;
     let users = Arc::clone(services.users());
     let user_id = caller.user_id;
     let user = services.blocking(move || users.find_user_by_id(user_id)).await??.ok_or_else(not_found)?;
     let hasher = Arc::clone(services.accounts.hasher());
     let stored = user.password_hash.clone();
-    let new_hash = services
-        .hashing
-        .run(move || hasher.verify(&old, &stored).then(|| hasher.hash(&new)))
-        .await?
+    let checked = services.hashing.run(move || hasher.verify(&old, &stored).then(|| hasher.hash(&new))).await?;
+    services.login_checked(attempt, checked.is_some()).await?;
+    let new_hash = checked
         .ok_or_else(|| ApiError::from(FieldErrors::single("old_password", OLD_PASSWORD_WRONG)))?
         .map_err(ApiError::internal)?;
     // The hash and the cutoff in one transaction: no token from before survives, and no login

@@ -32,6 +32,7 @@ mod common;
 mod concurrency;
 mod connect;
 mod keys;
+mod lockout;
 mod migrations;
 mod postgres;
 mod suite;
