@@ -2,6 +2,7 @@ use super::middleware::AuthOutcome;
 use crate::error::ApiError;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use latchkey_domain::UserId;
 use latchkey_engine::SchemeError;
 use latchkey_engine::{AuthError, Principal, SchemeChain};
 use std::future::{Ready, ready};
@@ -33,7 +34,25 @@ fn outcome(req: &HttpRequest) -> Result<Option<Principal>, ApiError> {
     }
 }
 
+/// The outcome's user id, without cloning the principal (for code that only keys on it).
+fn outcome_user_id(req: &HttpRequest) -> Result<Option<UserId>, ApiError> {
+    match req.extensions().get::<AuthOutcome>() {
+        Some(AuthOutcome::Anonymous) => return Ok(None),
+        Some(AuthOutcome::Authenticated(principal)) => return Ok(Some(principal.user_id)),
+        _ => {}
+    }
+    outcome(req).map(|principal| principal.map(|p| p.user_id))
+}
+
 impl Authenticated {
+    /// [`Authenticated::require`] for the user's id only (a throttle's key): no clone.
+    pub fn require_id(req: &HttpRequest) -> Result<UserId, ApiError> {
+        match outcome_user_id(req)? {
+            Some(id) => Ok(id),
+            None => Err(ApiError::Unauthorized { body: AuthError::not_provided(), challenge: challenge(req) }),
+        }
+    }
+
     /// [`Authenticated`] outside an extractor, for code that checks before a handler runs.
     pub fn require(req: &HttpRequest) -> Result<Self, ApiError> {
         match outcome(req)? {
@@ -56,6 +75,11 @@ impl MaybeAuthenticated {
     /// [`MaybeAuthenticated`] outside an extractor.
     pub fn extract_now(req: &HttpRequest) -> Result<Self, ApiError> {
         outcome(req).map(MaybeAuthenticated)
+    }
+
+    /// [`MaybeAuthenticated::extract_now`] for the user's id only: no clone.
+    pub fn user_id(req: &HttpRequest) -> Result<Option<UserId>, ApiError> {
+        outcome_user_id(req)
     }
 }
 

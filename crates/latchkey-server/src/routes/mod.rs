@@ -133,13 +133,13 @@ pub(crate) struct Ignored;
 
 impl AuthPolicy for Protected {
     fn user(req: &HttpRequest) -> Result<Option<UserId>, ApiError> {
-        Authenticated::require(req).map(|user| Some(user.0.user_id))
+        Authenticated::require_id(req).map(Some)
     }
 }
 
 impl AuthPolicy for Open {
     fn user(req: &HttpRequest) -> Result<Option<UserId>, ApiError> {
-        MaybeAuthenticated::extract_now(req).map(|user| user.0.map(|p| p.user_id))
+        MaybeAuthenticated::user_id(req)
     }
 }
 
