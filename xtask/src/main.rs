@@ -1,29 +1,29 @@
-//! `cargo xtask <command>`: the project's operational tasks, reading `DATABASE_URL` and the
-//! other settings exactly as the server does.
+//! `cargo xtask <command>`: the developer's tasks (`seed`, `bench`), and the server binary's
+//! own commands (`migrate`, `createuser`, …, `latchkey_server::commands`) for a source tree,
+//! reading `DATABASE_URL` and the other settings exactly as the server does.
 
-mod accounts;
 mod bench;
 mod flags;
-mod import_django;
 mod seed;
+
+use anyhow::Context as _;
+use latchkey_server::config::Settings;
 
 use clap::Parser;
 use flags::{Command, Xtask};
 use std::process::ExitCode;
 
+/// One of the binary's commands, with the same settings and the same code.
+fn admin(command: latchkey_server::commands::AdminCommand) -> anyhow::Result<()> {
+    let settings = Settings::from_env().context("configuration error")?;
+    command.run(&settings).map_err(anyhow::Error::new)
+}
+
 fn main() -> ExitCode {
     let xtask = Xtask::parse();
     let result = match xtask.command {
-        Command::Migrate => accounts::migrate(),
+        Command::Admin(command) => admin(command),
         Command::Seed { file } => seed::run(&file),
-        Command::Createuser { username, email, staff, superuser } => {
-            accounts::createuser(&username, email.as_deref().unwrap_or(""), staff, superuser)
-        }
-        Command::CreateToken { username, reset } => accounts::create_token(&username, reset),
-        Command::FlushExpiredTokens => accounts::flush_expired_tokens(),
-        Command::RevokeSessions { username } => accounts::revoke_sessions(&username),
-        Command::Unlock { username } => accounts::unlock(&username),
-        Command::ImportDjango { from, dry_run } => import_django::run(&from, dry_run),
         Command::Bench { database, pg_url, oracle, seconds, connections, bcrypt_cost, server_bin } => {
             bench::run(&bench::Options { database, pg_url, oracle, seconds, connections, bcrypt_cost, server_bin })
         }

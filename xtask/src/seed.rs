@@ -1,10 +1,11 @@
 //! `cargo xtask seed FILE`: users and products from a fixture, idempotently. Users that exist
 //! (by username) are left as they are; so are products that exist (by name).
 
-use crate::accounts::{TaskResult, context};
 use anyhow::{Context as _, bail};
 use latchkey_domain::UserStore;
 use latchkey_domain::accounts::AccountFlags;
+use latchkey_server::commands::Context;
+use latchkey_server::config::Settings;
 use latchkey_server::products::{NewProduct, Price, Products};
 use serde::Deserialize;
 use std::path::Path;
@@ -46,7 +47,7 @@ fn yes() -> bool {
     true
 }
 
-pub fn run(file: &Path) -> TaskResult {
+pub fn run(file: &Path) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let fixture: Fixture =
         serde_json::from_str(&text).with_context(|| format!("{} is not a valid fixture", file.display()))?;
@@ -55,7 +56,8 @@ pub fn run(file: &Path) -> TaskResult {
             bail!("fixture user {:?}: {}", user.username, latchkey_domain::user::USERNAME_INVALID);
         }
     }
-    let ctx = context()?;
+    let settings = Settings::from_env().context("configuration error")?;
+    let ctx = Context::open(&settings)?;
     let (mut created, mut kept) = (0, 0);
     for user in fixture.users {
         if ctx.database.find_user_by_username(&user.username)?.is_some() {
@@ -75,7 +77,7 @@ pub fn run(file: &Path) -> TaskResult {
     Ok(())
 }
 
-pub fn products(ctx: &crate::accounts::Context, products: &[FixtureProduct]) -> anyhow::Result<(usize, usize)> {
+pub fn products(ctx: &Context, products: &[FixtureProduct]) -> anyhow::Result<(usize, usize)> {
     let (mut created, mut kept) = (0, 0);
     let repository = Products::new(ctx.database.clone());
     for product in products {

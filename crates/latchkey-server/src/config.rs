@@ -128,6 +128,8 @@ pub struct Settings {
     pub throttle: ThrottleRates,
     /// When failed logins lock a name (`LATCHKEY_LOCKOUT_THRESHOLD`, `LATCHKEY_LOCKOUT_COOLOFF`).
     pub lockout: LockoutPolicy,
+    /// How often the instances flush expired tokens (`LATCHKEY_FLUSH_INTERVAL`); zero: never.
+    pub flush_interval: Duration,
     pub log_level: String,
 }
 
@@ -457,6 +459,17 @@ impl Settings {
                     });
                 }
                 LockoutPolicy::new(threshold, Duration::from_secs(cooloff))
+            },
+            flush_interval: {
+                let secs: u64 = src.parse("LATCHKEY_FLUSH_INTERVAL", 3_600)?;
+                if secs > MAX_LIFETIME_SECS {
+                    return Err(ConfigError {
+                        variable: "LATCHKEY_FLUSH_INTERVAL",
+                        value: secs.to_string(),
+                        reason: format!("must be at most {MAX_LIFETIME_SECS} seconds (0 turns it off)"),
+                    });
+                }
+                Duration::from_secs(secs)
             },
             log_level: src.raw("LATCHKEY_LOG").or(src.raw("RUST_LOG")).unwrap_or("info").to_owned(),
         })

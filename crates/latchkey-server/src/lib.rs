@@ -6,13 +6,16 @@
 //! their own (`latchkey-actix` for the middleware, extractors and error responses,
 //! `latchkey-drf` for request bodies, `latchkey-jwt` and `latchkey-opaque` for the schemes).
 //!
-//! Public: what the binary, `xtask` and the tests use ([`config`], [`startup`], [`telemetry`],
+//! Public: what the binary, `xtask` and the tests use ([`commands`], the operator's commands the
+//! binary carries and `xtask` calls, [`config`], [`startup`], [`telemetry`],
 //! [`lockout`], which `xtask unlock` clears, and [`products`], whose repository `xtask seed`
 //! fills). Everything else is private.
 
+pub mod commands;
 pub mod config;
 mod hashing;
 pub mod lockout;
+pub mod maintenance;
 pub mod products;
 mod routes;
 mod services;

@@ -20,6 +20,8 @@ pub(crate) struct Services {
     pub sessions: Arc<dyn SessionStore>,
     pub hashing: HashingPool,
     pub products: Products,
+    /// For the readiness probe.
+    pub database: latchkey_store::Database,
     /// `LATCHKEY_NUM_PROXIES`: how far to trust `X-Forwarded-For`.
     pub num_proxies: usize,
     /// DRF's rate throttles, applied by each view's `routes::throttling` middleware.

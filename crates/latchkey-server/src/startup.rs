@@ -252,7 +252,7 @@ fn services(
         .register(Arc::new(TokenScheme::new(lookup.clone())));
     let chain = registry.chain(&settings.auth_schemes)?;
     let hashing = HashingPool::new(settings.hash_threads, settings.hash_queue)?;
-    let products = Products::new(database);
+    let products = Products::new(database.clone());
     let sessions: Arc<dyn SessionStore> = store;
     let services = Services {
         accounts,
@@ -261,6 +261,7 @@ fn services(
         sessions,
         hashing,
         products,
+        database,
         num_proxies: settings.num_proxies,
         throttles: Arc::new(throttles(settings)),
         lockout,
@@ -273,12 +274,22 @@ pub struct Application {
     server: Server,
     /// Lives as long as the server: dropping it stops listening.
     invalidations: Option<AuthListener>,
+    /// The periodic flush, started with the server.
+    flush: FlushPlan,
+}
+
+struct FlushPlan {
+    database: Database,
+    leeway: Duration,
+    interval: Duration,
 }
 
 impl Application {
     pub fn build(settings: &Settings) -> Result<Self, StartupError> {
         let database = connect(settings)?;
         let keys = keys(settings)?;
+        let flush =
+            FlushPlan { database: database.clone(), leeway: settings.jwt.leeway, interval: settings.flush_interval };
         let (services, chain, invalidations) = services(settings, database, keys)?;
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|source| StartupError::Bind { addr: settings.bind.clone(), source })?;
@@ -297,7 +308,7 @@ impl Application {
                 .wrap(from_fn(no_store))
                 .wrap(security_headers())
                 .wrap(from_fn(catch_panics))
-                .wrap(telemetry::request_logger())
+                .wrap(telemetry::request_logger(&routes::PROBE_PATHS))
                 .configure(routes::configure)
                 .default_service(web::to(routes::not_found))
         })
@@ -314,7 +325,7 @@ impl Application {
         .max_connections(10_000)
         .listen(listener)?
         .run();
-        Ok(Self { port, server, invalidations })
+        Ok(Self { port, server, invalidations, flush })
     }
 
     pub fn port(&self) -> u16 {
@@ -323,8 +334,11 @@ impl Application {
 
     /// Serves until SIGINT or SIGTERM, then lets requests in flight finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let Application { server, invalidations, .. } = self;
+        let Application { server, invalidations, flush, .. } = self;
+        // Stopped with the server, or when this future is dropped.
+        let schedule = crate::maintenance::start_flush(flush.database, flush.leeway, flush.interval);
         let served = server.await;
+        drop(schedule);
         drop(invalidations);
         served
     }

@@ -7,6 +7,10 @@ pub fn init(level: &str) {
     let _ = env_logger::Builder::new().parse_filters(level).format_timestamp_millis().try_init();
 }
 
-pub fn request_logger() -> Logger {
-    Logger::new("%{method}xi %U %s %Dms").custom_request_replace("method", |req| req.method().to_string())
+/// The request log; the health probes' paths are left out (`routes::PROBE_PATHS`).
+pub fn request_logger(quiet_paths: &[&str]) -> Logger {
+    quiet_paths.iter().fold(
+        Logger::new("%{method}xi %U %s %Dms").custom_request_replace("method", |req| req.method().to_string()),
+        |logger, path| logger.exclude(*path),
+    )
 }

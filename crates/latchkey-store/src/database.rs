@@ -130,6 +130,13 @@ impl Database {
         self.pool.get().map_err(map_pool_error)
     }
 
+    /// One round trip (`SELECT 1`) on a pooled connection, waiting at most `checkout` for it:
+    /// whether the database answers, for a readiness probe.
+    pub fn ping(&self, checkout: Duration) -> Result<(), StoreError> {
+        let mut conn = self.pool.get_timeout(checkout).map_err(map_pool_error)?;
+        diesel::sql_query("SELECT 1").execute(&mut *conn).map(drop).map_err(map_diesel_error)
+    }
+
     /// Applies the migrations this database has not seen and returns their names
     /// (`2026-11-22-000001_initial`), in order; none on a second run. On PostgreSQL this runs
     /// under an advisory lock, so concurrent callers apply each migration exactly once.

@@ -87,6 +87,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Periodic work shared by the instances: when it last started, and how often it ran.
+    scheduled_tasks (name) {
+        name -> Text,
+        last_started_at -> Timestamp,
+        runs -> BigInt,
+    }
+}
+
 diesel::joinable!(opaque_keys -> users (user_id));
 diesel::joinable!(imported_keys -> users (user_id));
 diesel::joinable!(sessions -> users (user_id));

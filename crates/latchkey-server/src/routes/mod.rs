@@ -4,6 +4,7 @@
 mod account;
 mod client;
 mod credentials;
+mod health;
 mod opaque;
 mod root;
 mod sessions;
@@ -15,6 +16,7 @@ use actix_web::dev::HttpServiceFactory;
 use actix_web::http::header;
 use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{HttpRequest, HttpResponse, Resource, web};
+pub(crate) use health::PROBE_PATHS;
 use latchkey_actix::{ApiError, Authenticated, MaybeAuthenticated};
 use latchkey_domain::UserId;
 pub(crate) use throttling::LOGIN_SCOPE;
@@ -39,6 +41,12 @@ pub(crate) const CREDENTIAL_PATHS: &[&str] = &[
 ];
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(probe(
+        web::resource("/healthz").route(web::get().to(health::healthz)).route(web::head().to(health::healthz)),
+    ))
+    .service(probe(
+        web::resource("/readyz").route(web::get().to(health::readyz)).route(web::head().to(health::readyz)),
+    ));
     cfg.service(view::<Open, GetOptions, Standard>(web::resource("/").route(web::get().to(root::hello))))
         .service(view::<Protected, GetHeadOptions, Standard>(
             web::resource("/api/profile/")
@@ -97,6 +105,11 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::patch().to(products::partial_update))
             .route(web::delete().to(products::destroy)),
     ));
+}
+
+/// A health probe: not a DRF view, so no authentication policy and no throttle.
+fn probe(resource: Resource) -> impl HttpServiceFactory {
+    resource.default_service(web::to(not_allowed::<Ignored, GetHeadOptions>)).wrap(allow::<GetHeadOptions>())
 }
 
 /// A DRF view: its routes, DRF's 405 (after the policy `P`) for any other method, the

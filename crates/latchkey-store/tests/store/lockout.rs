@@ -5,7 +5,8 @@ use latchkey_store::Backend;
 use std::sync::Arc;
 use std::time::Duration;
 
-fn at(secs: i64) -> NaiveDateTime {
+/// A fixed instant plus `secs`.
+pub(crate) fn at(secs: i64) -> NaiveDateTime {
     chrono::DateTime::UNIX_EPOCH.naive_utc() + TimeDelta::days(20_000) + TimeDelta::seconds(secs)
 }
 

@@ -35,6 +35,7 @@ mod keys;
 mod lockout;
 mod migrations;
 mod postgres;
+mod schedule;
 mod suite;
 mod tokens;
 mod users;

@@ -1,13 +1,12 @@
-//! `cargo xtask import-django --from URL [--dry-run]`: a Django project's users and credentials
-//! into `DATABASE_URL` (the rules are `latchkey_store::import`'s; the reading is
+//! `import-django --from URL [--dry-run]`: a Django project's users and credentials into
+//! `DATABASE_URL` (the rules are `latchkey_store::import`'s; the reading is
 //! `latchkey_django`'s). A progress bar on a terminal, always a summary per table.
 
-use crate::accounts::TaskResult;
-use anyhow::Context as _;
+use super::CommandError;
+use crate::config::Settings;
+use crate::startup;
 use indicatif::{ProgressBar, ProgressStyle};
 use latchkey_django::{DjangoDatabase, TableState};
-use latchkey_server::config::Settings;
-use latchkey_server::startup;
 use latchkey_store::import::{ImportMode, ImportProgress, ImportReport, TableCounts};
 use std::time::{Duration, Instant};
 
@@ -21,17 +20,16 @@ impl ImportProgress for Bar {
     }
 }
 
-pub fn run(from: &str, dry_run: bool) -> TaskResult {
+pub(super) fn run(settings: &Settings, from: &str, dry_run: bool) -> Result<(), CommandError> {
     let started = Instant::now();
-    let settings = Settings::from_env().context("configuration error")?;
-    let target = startup::connect(&settings)?;
+    let target = startup::connect(settings)?;
 
     // indicatif draws only when stderr is a terminal, so logs and CI output stay clean.
     let spinner = ProgressBar::new_spinner().with_message(format!("reading {}", latchkey_store::redact_url(from)));
     spinner.enable_steady_tick(Duration::from_millis(100));
     let django = DjangoDatabase::open(from).and_then(DjangoDatabase::read);
     spinner.finish_and_clear();
-    let django = django.context("cannot read the Django database")?;
+    let django = django.map_err(|err| CommandError::failed("cannot read the Django database", err))?;
 
     let bar = ProgressBar::new(django.set.rows());
     if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} rows  {msg}") {
@@ -40,7 +38,7 @@ pub fn run(from: &str, dry_run: bool) -> TaskResult {
     let mode = if dry_run { ImportMode::DryRun } else { ImportMode::Apply };
     let report = target.import(&django.set, mode, &Bar(bar.clone()));
     bar.finish_and_clear();
-    let report = report?;
+    let report = report.map_err(|err| CommandError::failed("import", err))?;
 
     println!("From {} into {}", latchkey_store::redact_url(from), target.redacted_url());
     print!("{}", summary(&report, &django.read, &django.left_behind));

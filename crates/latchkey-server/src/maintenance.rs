@@ -1,0 +1,75 @@
+//! Work the server does on its own: the expired-token flush every `LATCHKEY_FLUSH_INTERVAL`,
+//! run by one instance per interval however many share the database (each claims the run
+//! with a conditional write, `Database::claim_scheduled_run`).
+
+use chrono::{NaiveDateTime, TimeDelta};
+use latchkey_domain::{LockoutPolicy, LockoutStore, RefreshTokenStore, StoreError, error_chain};
+use latchkey_store::Database;
+use std::time::Duration;
+
+/// The task's name in `scheduled_tasks`.
+pub const FLUSH_TASK: &str = "flush-expired-tokens";
+
+/// How often an instance asks whether a flush is due, at most: a fleet flushes within this of
+/// the interval's end.
+const LONGEST_TICK: Duration = Duration::from_secs(60);
+
+/// What one flush deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flushed {
+    pub tokens: u64,
+    pub login_records: u64,
+}
+
+/// `flush-expired-tokens`: outstanding tokens (and their blacklist entries) past `exp` by more
+/// than `leeway` (until then a token is still accepted, and its blacklist entry must stay), and
+/// failed-login records quiet for a day.
+pub fn flush_expired(database: &Database, leeway: Duration, now: NaiveDateTime) -> Result<Flushed, StoreError> {
+    // The leeway is at most a day (config): no overflow.
+    let leeway = TimeDelta::from_std(leeway).unwrap_or(TimeDelta::zero());
+    let tokens = database.flush_expired(now - leeway)?;
+    let login_records = database.forget_login_failures(LockoutPolicy::forget_before(now))?;
+    Ok(Flushed { tokens, login_records })
+}
+
+/// The periodic flush while it lives; dropping it stops it.
+pub(crate) struct FlushSchedule(actix_web::rt::task::JoinHandle<()>);
+
+impl Drop for FlushSchedule {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Starts the periodic flush on the current actix runtime; `None` when `interval` is zero.
+pub(crate) fn start_flush(database: Database, leeway: Duration, interval: Duration) -> Option<FlushSchedule> {
+    if interval.is_zero() {
+        return None;
+    }
+    let every = TimeDelta::from_std(interval).unwrap_or(TimeDelta::MAX);
+    let handle = actix_web::rt::spawn(async move {
+        let mut ticks = actix_web::rt::time::interval(interval.min(LONGEST_TICK));
+        loop {
+            ticks.tick().await;
+            let database = database.clone();
+            let run = actix_web::web::block(move || -> Result<Option<Flushed>, StoreError> {
+                let now = chrono::Utc::now().naive_utc();
+                if !database.claim_scheduled_run(FLUSH_TASK, now, every)? {
+                    return Ok(None);
+                }
+                flush_expired(&database, leeway, now).map(Some)
+            });
+            match run.await {
+                Ok(Ok(Some(flushed))) if flushed.tokens + flushed.login_records > 0 => log::info!(
+                    "flushed {} expired token(s) and {} failed-login record(s)",
+                    flushed.tokens,
+                    flushed.login_records
+                ),
+                Ok(Ok(_)) => {}
+                Ok(Err(err)) => log::warn!("the periodic flush failed (tried again next time): {}", error_chain(&err)),
+                Err(err) => log::warn!("the periodic flush did not run: {err}"),
+            }
+        }
+    });
+    Some(FlushSchedule(handle))
+}

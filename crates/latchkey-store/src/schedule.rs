@@ -1,0 +1,53 @@
+//! Periodic work shared by every instance on one database: a run is claimed by a conditional
+//! write, so however many instances try, one runs it per interval.
+
+use crate::database::Database;
+use crate::match_backend;
+use crate::schema::scheduled_tasks;
+use chrono::{NaiveDateTime, TimeDelta};
+use diesel::prelude::*;
+use latchkey_domain::StoreError;
+
+impl Database {
+    /// Claims the run of `task` at `now` if none started within `interval` before it: `true`
+    /// for exactly one of any number of concurrent callers, once per interval. The first
+    /// claim ever succeeds.
+    pub fn claim_scheduled_run(&self, task: &str, now: NaiveDateTime, interval: TimeDelta) -> Result<bool, StoreError> {
+        let due = now - interval;
+        let claimed = self.write_retrying(|conn| {
+            let inserted = match_backend!(conn, |c| diesel::insert_into(scheduled_tasks::table)
+                .values((
+                    scheduled_tasks::name.eq(task),
+                    scheduled_tasks::last_started_at.eq(now),
+                    scheduled_tasks::runs.eq(1),
+                ))
+                .on_conflict(scheduled_tasks::name)
+                .do_nothing()
+                .execute(c))?;
+            if inserted == 1 {
+                return Ok(true);
+            }
+            let updated = diesel::update(
+                scheduled_tasks::table
+                    .filter(scheduled_tasks::name.eq(task))
+                    .filter(scheduled_tasks::last_started_at.le(due)),
+            )
+            .set((scheduled_tasks::last_started_at.eq(now), scheduled_tasks::runs.eq(scheduled_tasks::runs + 1)))
+            .execute(conn)?;
+            Ok(updated == 1)
+        })?;
+        Ok(claimed)
+    }
+
+    /// How many times `task` has run (0 if never), and when it last started.
+    pub fn scheduled_runs(&self, task: &str) -> Result<(i64, Option<NaiveDateTime>), StoreError> {
+        let mut conn = self.conn()?;
+        let row: Option<(i64, NaiveDateTime)> = scheduled_tasks::table
+            .filter(scheduled_tasks::name.eq(task))
+            .select((scheduled_tasks::runs, scheduled_tasks::last_started_at))
+            .first(&mut *conn)
+            .optional()
+            .map_err(crate::error::map_diesel_error)?;
+        Ok(row.map_or((0, None), |(runs, at)| (runs, Some(at))))
+    }
+}

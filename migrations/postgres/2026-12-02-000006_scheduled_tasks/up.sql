@@ -1,0 +1,8 @@
+-- Periodic work the instances share (the expired-token flush): who ran it last, so that one
+-- instance runs it per interval. PostgreSQL flavour: keep in lockstep with
+-- migrations/sqlite/2026-12-02-000006_scheduled_tasks.
+CREATE TABLE scheduled_tasks (
+    name VARCHAR(64) PRIMARY KEY NOT NULL,
+    last_started_at TIMESTAMP NOT NULL,
+    runs BIGINT NOT NULL
+);
