@@ -34,6 +34,7 @@ mod dump;
 mod health;
 mod lockout;
 mod maintenance;
+mod metrics;
 mod robustness;
 mod root;
 mod rotation;

@@ -46,6 +46,8 @@ fn init_logging() {
 pub struct TestApp {
     pub address: String,
     pub port: u16,
+    /// The metrics listener's port, with `LATCHKEY_METRICS_BIND`.
+    pub metrics_port: Option<u16>,
     pub settings: Settings,
     pub(crate) http: awc::Client,
     server: actix_web::rt::task::JoinHandle<std::io::Result<()>>,
@@ -66,9 +68,10 @@ impl TestApp {
             Err(err) => panic!("the server did not start on {}: {err}", db.backend()),
         };
         let port = app.port();
+        let metrics_port = app.metrics_port();
         let server = actix_web::rt::spawn(app.run_until_stopped());
         let http = awc::Client::builder().timeout(REQUEST_TIMEOUT).disable_redirects().finish();
-        TestApp { address: format!("http://127.0.0.1:{port}"), port, settings, http, server, db }
+        TestApp { address: format!("http://127.0.0.1:{port}"), port, metrics_port, settings, http, server, db }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -21,10 +21,33 @@ const PASSWORD: &str = "alice-pass-123";
 /// GET /, and GET /api/profile/ with each scheme: the first rows, whose ratios are targets.
 const COMPARED_ROWS: usize = 3;
 const INTERLEAVED_ROUNDS: u32 = 3;
-/// The user throttle of the throttled row's server: on, at a rate no bench reaches, so the row
-/// measures what checking it costs (issue 12: at most 5 % of the Bearer row).
-const UNREACHED_USER_RATE: &str = "1000000/s";
-const THROTTLED_ROW: &str = "GET /api/profile/ (Bearer, user throttle on)";
+/// The Bearer row again on servers with one feature on, beside the first on the same
+/// database, interleaved with the compared rows: what the feature costs. The user throttle is
+/// on at a rate no bench reaches (at most 5 % of the Bearer row, issue 12); metrics are
+/// recorded and served on a port of their own (at least 0.95 × the Bearer row, issue 13).
+const VARIANTS: [Variant; 2] = [
+    Variant {
+        name: "throttled",
+        label: "GET /api/profile/ (Bearer, user throttle on)",
+        setting: "LATCHKEY_THROTTLE_USER",
+        value: Some("1000000/s"),
+    },
+    Variant {
+        name: "metrics",
+        label: "GET /api/profile/ (Bearer, metrics on)",
+        setting: "LATCHKEY_METRICS_BIND",
+        value: None,
+    },
+];
+
+/// A server variant: `setting` set to `value`, or to a free local address when `None`.
+struct Variant {
+    /// Names its log and wrk scripts.
+    name: &'static str,
+    label: &'static str,
+    setting: &'static str,
+    value: Option<&'static str>,
+}
 
 pub struct Options {
     pub database: String,
@@ -242,14 +265,21 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
     let mut command = Command::new(&server_bin);
     command.envs(env.iter().map(|(k, v)| (*k, v.as_str()))).env("LATCHKEY_BIND", format!("127.0.0.1:{port}"));
     let latchkey = Server::start("latchkey", command, port, &work.join("latchkey.log"))?;
-    // The same server with the user throttle on, beside it on the same database.
-    let port = free_port()?;
-    let mut command = Command::new(&server_bin);
-    command
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .env("LATCHKEY_THROTTLE_USER", UNREACHED_USER_RATE)
-        .env("LATCHKEY_BIND", format!("127.0.0.1:{port}"));
-    let throttled = Server::start("throttled", command, port, &work.join("throttled.log"))?;
+    let mut variants = Vec::new();
+    for variant in &VARIANTS {
+        let port = free_port()?;
+        let value = match variant.value {
+            Some(value) => value.to_owned(),
+            None => format!("127.0.0.1:{}", free_port()?),
+        };
+        let mut command = Command::new(&server_bin);
+        command
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .env(variant.setting, &value)
+            .env("LATCHKEY_BIND", format!("127.0.0.1:{port}"));
+        let log = work.join(format!("{}.log", variant.name));
+        variants.push((variant, value, Server::start(variant.name, command, port, &log)?));
+    }
     let oracle = match &options.oracle {
         Some(dir) => Some(start_oracle(dir, &work)?),
         None => None,
@@ -282,16 +312,24 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
     let all = scenarios(login_connections);
     let slice = (options.seconds / INTERLEAVED_ROUNDS).max(2);
     let mut slices: Vec<Vec<Measurement>> = vec![Vec::new(); COMPARED_ROWS];
-    let mut throttled_slices = Vec::new();
+    let mut variant_slices: Vec<Vec<Measurement>> = vec![Vec::new(); variants.len()];
     for round in 1..=INTERLEAVED_ROUNDS {
         for (index, scenario) in all.iter().take(COMPARED_ROWS).enumerate() {
             println!("bench: {} (slice {round} of {INTERLEAVED_ROUNDS})", scenario.label);
             slices[index].push(run_for(&latchkey, scenario, &latchkey_creds, slice)?);
         }
-        println!("bench: {THROTTLED_ROW} (slice {round} of {INTERLEAVED_ROUNDS})");
-        throttled_slices.push(run_for(&throttled, &all[1], &latchkey_creds, slice)?);
+        for (index, (variant, _, server)) in variants.iter().enumerate() {
+            println!("bench: {} (slice {round} of {INTERLEAVED_ROUNDS})", variant.label);
+            variant_slices[index].push(run_for(server, &all[1], &latchkey_creds, slice)?);
+        }
     }
-    drop(throttled);
+    let variants: Vec<(&Variant, String)> = variants
+        .into_iter()
+        .map(|(variant, value, server)| {
+            drop(server);
+            (variant, value)
+        })
+        .collect();
     let mut medians = slices.into_iter().map(median);
     let mut rows = Vec::new();
     for (index, scenario) in all.iter().enumerate() {
@@ -309,7 +347,11 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
         };
         rows.push(Row { label: scenario.label, latchkey: measured, rss_mib, oracle: oracle_measured });
     }
-    rows.push(Row { label: THROTTLED_ROW, latchkey: median(throttled_slices), rss_mib: None, oracle: None });
+    let mut variant_notes = Vec::new();
+    for ((variant, value), slices) in variants.into_iter().zip(variant_slices) {
+        rows.push(Row { label: variant.label, latchkey: median(slices), rss_mib: None, oracle: None });
+        variant_notes.push(format!("{}={value}", variant.setting));
+    }
 
     // Token checks while logins saturate the hashing pool.
     println!("bench: GET /api/profile/ (Bearer) during a login flood");
@@ -338,6 +380,7 @@ pub fn run(options: &Options) -> anyhow::Result<()> {
 
     let report = Report {
         rows,
+        variant_notes,
         during_flood,
         flood,
         wide: wide_measured,
@@ -387,6 +430,8 @@ fn time_verification(cost: u32) -> anyhow::Result<f64> {
 
 struct Report<'a> {
     rows: Vec<Row>,
+    /// `SETTING=value` of each variant row, in `VARIANTS`' order.
+    variant_notes: Vec<String>,
     during_flood: Measurement,
     flood: Measurement,
     wide: Measurement,
@@ -476,13 +521,15 @@ impl Report<'_> {
             self.wide.p99_ms,
             self.wide_rss.map_or("n/a".into(), |r| format!("{r:.1}"))
         );
-        if let (Some(bearer), Some(throttled)) = (self.rows.get(1), self.rows.iter().find(|r| r.label == THROTTLED_ROW))
-        {
-            let _ = writeln!(
-                out,
-                "- {THROTTLED_ROW} (LATCHKEY_THROTTLE_USER={UNREACHED_USER_RATE}, interleaved with the Bearer row): {:.2} × the Bearer row",
-                ratio(throttled.latchkey.requests_per_sec, bearer.latchkey.requests_per_sec)
-            );
+        for (variant, setting) in VARIANTS.iter().zip(&self.variant_notes) {
+            if let (Some(bearer), Some(row)) = (self.rows.get(1), self.rows.iter().find(|r| r.label == variant.label)) {
+                let _ = writeln!(
+                    out,
+                    "- {} ({setting}, interleaved with the Bearer row): {:.2} × the Bearer row",
+                    variant.label,
+                    ratio(row.latchkey.requests_per_sec, bearer.latchkey.requests_per_sec)
+                );
+            }
         }
         let _ = writeln!(out, "- total bench time {} s", self.elapsed_secs);
         out

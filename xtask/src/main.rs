@@ -7,10 +7,9 @@ mod flags;
 mod seed;
 
 use anyhow::Context as _;
-use latchkey_server::config::Settings;
-
 use clap::Parser;
 use flags::{Command, Xtask};
+use latchkey_server::config::Settings;
 use std::process::ExitCode;
 
 /// One of the binary's commands, with the same settings and the same code.

@@ -71,7 +71,7 @@ impl AuthCaches {
     }
 
     pub(crate) fn session(&self, tag: &str) -> Option<Option<SessionState>> {
-        self.by_session.as_ref().and_then(|cache| cache.get(tag))
+        counted("session", self.by_session.as_ref().and_then(|cache| cache.get(tag)))
     }
 
     pub(crate) fn remember_session(&self, generation: u64, tag: String, state: Option<SessionState>) {
@@ -101,11 +101,11 @@ impl AuthCaches {
     }
 
     pub(crate) fn user_by_id(&self, id: UserId) -> Option<UserState> {
-        self.by_id.as_ref().and_then(|cache| cache.get(&id))
+        counted("user", self.by_id.as_ref().and_then(|cache| cache.get(&id)))
     }
 
     pub(crate) fn user_by_digest(&self, digest: &str) -> Option<UserState> {
-        self.by_digest.as_ref().and_then(|cache| cache.get(digest))
+        counted("key", self.by_digest.as_ref().and_then(|cache| cache.get(digest)))
     }
 
     /// The generation to pass to [`remember_by_id`](Self::remember_by_id) and
@@ -140,6 +140,26 @@ impl AuthCaches {
             cache.invalidate(&key);
         }
     }
+}
+
+/// Counts a lookup as a hit or a miss (`latchkey_auth_cache_lookups_total`, a no-op unless
+/// the application installed a `metrics` recorder). Literal labels only: the facade then
+/// builds each key once, statically, and a lookup allocates nothing.
+fn counted<V>(cache: &'static str, found: Option<V>) -> Option<V> {
+    macro_rules! lookup {
+        ($cache:literal, $result:literal) => {
+            metrics::counter!("latchkey_auth_cache_lookups_total", "cache" => $cache, "result" => $result).increment(1)
+        };
+    }
+    match (cache, found.is_some()) {
+        ("user", true) => lookup!("user", "hit"),
+        ("user", false) => lookup!("user", "miss"),
+        ("key", true) => lookup!("key", "hit"),
+        ("key", false) => lookup!("key", "miss"),
+        (_, true) => lookup!("session", "hit"),
+        (_, false) => lookup!("session", "miss"),
+    }
+    found
 }
 
 #[cfg(test)]

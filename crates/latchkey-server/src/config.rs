@@ -128,6 +128,8 @@ pub struct Settings {
     pub throttle: ThrottleRates,
     /// When failed logins lock a name (`LATCHKEY_LOCKOUT_THRESHOLD`, `LATCHKEY_LOCKOUT_COOLOFF`).
     pub lockout: LockoutPolicy,
+    /// Where Prometheus metrics are served (`LATCHKEY_METRICS_BIND`); `None`: not recorded.
+    pub metrics_bind: Option<String>,
     /// How often the instances flush expired tokens (`LATCHKEY_FLUSH_INTERVAL`); zero: never.
     pub flush_interval: Duration,
     pub log_level: String,
@@ -411,6 +413,26 @@ impl Settings {
             });
         }
 
+        let metrics_bind = match src.raw("LATCHKEY_METRICS_BIND").map(str::trim) {
+            None => None,
+            // Port 0 picks a free port each time: two of them never collide.
+            Some(addr) if addr == bind && !addr.ends_with(":0") => {
+                return Err(ConfigError {
+                    variable: "LATCHKEY_METRICS_BIND",
+                    value: addr.to_owned(),
+                    reason: "must not be the API's address (LATCHKEY_BIND): metrics are for the operator".into(),
+                });
+            }
+            Some(addr) if !addr.contains(':') => {
+                return Err(ConfigError {
+                    variable: "LATCHKEY_METRICS_BIND",
+                    value: addr.to_owned(),
+                    reason: "expected HOST:PORT".into(),
+                });
+            }
+            Some(addr) => Some(addr.to_owned()),
+        };
+
         Ok(Settings {
             environment,
             bind,
@@ -460,6 +482,7 @@ impl Settings {
                 }
                 LockoutPolicy::new(threshold, Duration::from_secs(cooloff))
             },
+            metrics_bind,
             flush_interval: {
                 let secs: u64 = src.parse("LATCHKEY_FLUSH_INTERVAL", 3_600)?;
                 if secs > MAX_LIFETIME_SECS {
@@ -727,6 +750,22 @@ mod tests {
             let err = settings(&[(name, value)]).expect_err(value);
             assert_eq!(err.variable, name, "{value}");
         }
+    }
+
+    #[test]
+    fn metrics_never_on_the_apis_address() {
+        assert_eq!(settings(&[]).expect("defaults").metrics_bind, None);
+        let on = settings(&[("LATCHKEY_METRICS_BIND", "127.0.0.1:9100")]).expect("metrics");
+        assert_eq!(on.metrics_bind.as_deref(), Some("127.0.0.1:9100"));
+        for value in ["127.0.0.1:8000", "9100"] {
+            let err = settings(&[("LATCHKEY_METRICS_BIND", value)]).expect_err(value);
+            assert_eq!(err.variable, "LATCHKEY_METRICS_BIND");
+        }
+        let any = settings(&[("LATCHKEY_BIND", "127.0.0.1:0"), ("LATCHKEY_METRICS_BIND", "127.0.0.1:0")]);
+        assert!(any.is_ok(), "two free ports never collide");
+        assert_eq!(settings(&[("LATCHKEY_FLUSH_INTERVAL", "0")]).expect("off").flush_interval, Duration::ZERO);
+        let err = settings(&[("LATCHKEY_FLUSH_INTERVAL", "-1")]).expect_err("negative");
+        assert_eq!(err.variable, "LATCHKEY_FLUSH_INTERVAL");
     }
 
     #[test]

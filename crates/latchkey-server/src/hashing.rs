@@ -9,9 +9,11 @@
 //! panicking job fails only its own request.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread;
+use std::time::Instant;
 use tokio::sync::oneshot;
 
 type Job = Box<dyn FnOnce() + Send + 'static>;
@@ -22,6 +24,8 @@ const HASHING_NICENESS: i32 = 10;
 #[derive(Clone)]
 pub(crate) struct HashingPool {
     sender: mpsc::SyncSender<Job>,
+    /// Jobs handed over and not yet started: the queue's depth, for metrics.
+    queued: Arc<AtomicUsize>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -56,7 +60,7 @@ impl HashingPool {
                 }
             })?;
         }
-        Ok(Self { sender })
+        Ok(Self { sender, queued: Arc::new(AtomicUsize::new(0)) })
     }
 
     /// Runs `work` on a hashing thread and waits for it without blocking the caller's thread.
@@ -66,17 +70,29 @@ impl HashingPool {
         R: Send + 'static,
     {
         let (tx, rx) = oneshot::channel();
+        let queued = Arc::clone(&self.queued);
+        let handed_over = Instant::now();
         let job: Job = Box::new(move || {
+            let depth = queued.fetch_sub(1, Ordering::Relaxed).saturating_sub(1);
+            metrics::gauge!("latchkey_hashing_queue_depth").set(depth as f64);
+            metrics::histogram!("latchkey_hashing_wait_seconds").record(handed_over.elapsed().as_secs_f64());
             // The client hung up while the job waited: spend no CPU on it.
             if tx.is_closed() {
                 return;
             }
             let _ = tx.send(catch_unwind(AssertUnwindSafe(work)));
         });
-        self.sender.try_send(job).map_err(|err| match err {
-            TrySendError::Full(_) => HashingError::Busy,
-            TrySendError::Disconnected(_) => HashingError::Closed,
-        })?;
+        // Counted before the hand-over, so a thread that starts the job at once never sees it
+        // missing.
+        let depth = self.queued.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Err(err) = self.sender.try_send(job) {
+            self.queued.fetch_sub(1, Ordering::Relaxed);
+            return Err(match err {
+                TrySendError::Full(_) => HashingError::Busy,
+                TrySendError::Disconnected(_) => HashingError::Closed,
+            });
+        }
+        metrics::gauge!("latchkey_hashing_queue_depth").set(depth as f64);
         match rx.await {
             Ok(Ok(result)) => Ok(result),
             Ok(Err(_)) => Err(HashingError::Panicked),

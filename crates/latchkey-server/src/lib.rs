@@ -8,7 +8,8 @@
 //!
 //! Public: what the binary, `xtask` and the tests use ([`commands`], the operator's commands the
 //! binary carries and `xtask` calls, [`config`], [`startup`], [`telemetry`],
-//! [`lockout`], which `xtask unlock` clears, and [`products`], whose repository `xtask seed`
+//! [`lockout`], which the `unlock` command clears, [`maintenance`], the periodic flush, and
+//! [`products`], whose repository `xtask seed`
 //! fills). Everything else is private.
 
 pub mod commands;
@@ -16,6 +17,7 @@ pub mod config;
 mod hashing;
 pub mod lockout;
 pub mod maintenance;
+mod monitoring;
 pub mod products;
 mod routes;
 mod services;

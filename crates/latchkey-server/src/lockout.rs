@@ -64,6 +64,7 @@ impl LoginLockout {
             LoginAttempt::Locked(record) => Ok(Gate::Locked(record.locked_for(now).unwrap_or_default())),
             LoginAttempt::Admitted(record) => {
                 if self.policy.lock_after(record.failures).is_some() {
+                    metrics::counter!("latchkey_lockouts_total").increment(1);
                     // The subject, not the name: what was typed may be a password.
                     log::warn!(
                         "login name {}… locked for {} s after {} failed logins in a row",

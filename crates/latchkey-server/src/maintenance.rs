@@ -21,13 +21,22 @@ pub struct Flushed {
     pub login_records: u64,
 }
 
+/// Kept beyond the leeway: another instance's clock may be behind this one's (docs/security.md
+/// asks for NTP, which keeps them far closer), and it must still find a blacklist entry for
+/// every token it would accept.
+const CLOCK_MARGIN: TimeDelta = TimeDelta::minutes(1);
+
 /// `flush-expired-tokens`: outstanding tokens (and their blacklist entries) past `exp` by more
-/// than `leeway` (until then a token is still accepted, and its blacklist entry must stay), and
-/// failed-login records quiet for a day.
+/// than `leeway` and a minute (until then a token may still be accepted somewhere, and its
+/// blacklist entry must stay), and failed-login records quiet for a day.
 pub fn flush_expired(database: &Database, leeway: Duration, now: NaiveDateTime) -> Result<Flushed, StoreError> {
-    // The leeway is at most a day (config): no overflow.
-    let leeway = TimeDelta::from_std(leeway).unwrap_or(TimeDelta::zero());
-    let tokens = database.flush_expired(now - leeway)?;
+    // Any failure to compute the cutoff flushes nothing: the safe side.
+    let cutoff = TimeDelta::from_std(leeway)
+        .ok()
+        .and_then(|leeway| leeway.checked_add(&CLOCK_MARGIN))
+        .and_then(|keep| now.checked_sub_signed(keep))
+        .unwrap_or(NaiveDateTime::MIN);
+    let tokens = database.flush_expired(cutoff)?;
     let login_records = database.forget_login_failures(LockoutPolicy::forget_before(now))?;
     Ok(Flushed { tokens, login_records })
 }
@@ -66,7 +75,9 @@ pub(crate) fn start_flush(database: Database, leeway: Duration, interval: Durati
                     flushed.login_records
                 ),
                 Ok(Ok(_)) => {}
-                Ok(Err(err)) => log::warn!("the periodic flush failed (tried again next time): {}", error_chain(&err)),
+                Ok(Err(err)) => {
+                    log::warn!("the periodic flush failed (the next interval tries again): {}", error_chain(&err))
+                }
                 Err(err) => log::warn!("the periodic flush did not run: {err}"),
             }
         }

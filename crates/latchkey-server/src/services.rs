@@ -20,8 +20,9 @@ pub(crate) struct Services {
     pub sessions: Arc<dyn SessionStore>,
     pub hashing: HashingPool,
     pub products: Products,
-    /// For the readiness probe.
+    /// For the readiness probe, and the probe's state.
     pub database: latchkey_store::Database,
+    pub readiness: Arc<crate::routes::Readiness>,
     /// `LATCHKEY_NUM_PROXIES`: how far to trust `X-Forwarded-For`.
     pub num_proxies: usize,
     /// DRF's rate throttles, applied by each view's `routes::throttling` middleware.
@@ -51,9 +52,15 @@ impl Services {
     /// The attempt is counted for the name as submitted, whether a user has it or not, before
     /// anything is hashed; a name the lockout holds is refused (429) without a check.
     pub async fn authenticate(&self, username: String, password: String) -> Result<Option<User>, ApiError> {
-        let attempt = self.login_attempt(&username).await?;
+        let attempt = self.login_attempt(&username).await.inspect_err(|err| {
+            if matches!(err, ApiError::Throttled(_)) {
+                metrics::counter!("latchkey_logins_total", "outcome" => "locked").increment(1);
+            }
+        })?;
         let user = self.check_password(username, password).await?;
         self.login_checked(attempt, user.is_some()).await?;
+        let outcome = if user.is_some() { "ok" } else { "failed" };
+        metrics::counter!("latchkey_logins_total", "outcome" => outcome).increment(1);
         Ok(user)
     }
 

@@ -11,7 +11,7 @@ use crate::telemetry;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
-use actix_web::middleware::{DefaultHeaders, Next, from_fn};
+use actix_web::middleware::{Condition, DefaultHeaders, Next, from_fn};
 use actix_web::{App, HttpServer, web};
 use futures_util::FutureExt;
 use latchkey_actix::throttle::Throttles;
@@ -49,6 +49,8 @@ pub enum StartupError {
     Key(#[source] BoxError),
     #[error("LATCHKEY_SECRET_KEY is required when the JWT algorithm is asymmetric")]
     MissingSecretKey,
+    #[error("metrics recorder")]
+    Metrics(#[source] BoxError),
     #[error("password hasher")]
     Hasher(#[from] latchkey_domain::PasswordError),
     #[error("invalid LATCHKEY_AUTH_SCHEMES")]
@@ -262,11 +264,28 @@ fn services(
         hashing,
         products,
         database,
+        readiness: Arc::default(),
         num_proxies: settings.num_proxies,
         throttles: Arc::new(throttles(settings)),
         lockout,
     };
     Ok((services, chain, listener))
+}
+
+/// Builds everything `Application::build` does but the listeners, and drops it: what `check`
+/// runs, so that it fails exactly where serving would. Applies no migration and writes no key
+/// file (a development key that does not exist yet is replaced by a throwaway one).
+pub fn verify(settings: &Settings) -> Result<(), StartupError> {
+    let mut settings = Settings { run_migrations: false, ..settings.clone() };
+    if let SigningKey::Generated(path) = &settings.jwt.signing_key
+        && !path.exists()
+    {
+        let throwaway = hex::encode(rand::random::<[u8; 32]>());
+        settings.jwt.signing_key = SigningKey::Secret(secrecy::SecretString::from(throwaway));
+    }
+    let database = connect(&settings)?;
+    let keys = keys(&settings)?;
+    services(&settings, database, keys).map(drop)
 }
 
 pub struct Application {
@@ -276,6 +295,8 @@ pub struct Application {
     invalidations: Option<AuthListener>,
     /// The periodic flush, started with the server.
     flush: FlushPlan,
+    /// The metrics listener (`LATCHKEY_METRICS_BIND`) and its port.
+    metrics: Option<(Server, u16)>,
 }
 
 struct FlushPlan {
@@ -290,6 +311,18 @@ impl Application {
         let keys = keys(settings)?;
         let flush =
             FlushPlan { database: database.clone(), leeway: settings.jwt.leeway, interval: settings.flush_interval };
+        let metrics = match &settings.metrics_bind {
+            Some(addr) => {
+                let recorder = crate::monitoring::recorder().map_err(|err| StartupError::Metrics(Box::new(err)))?;
+                let listener =
+                    TcpListener::bind(addr).map_err(|source| StartupError::Bind { addr: addr.clone(), source })?;
+                let port = listener.local_addr()?.port();
+                Some((crate::monitoring::serve(listener, recorder, database.clone())?, port))
+            }
+            None => None,
+        };
+        let record = metrics.is_some();
+        let request_metrics = web::Data::new(crate::monitoring::RequestMetrics::default());
         let (services, chain, invalidations) = services(settings, database, keys)?;
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|source| StartupError::Bind { addr: settings.bind.clone(), source })?;
@@ -304,10 +337,12 @@ impl Application {
                 .app_data(chain.clone())
                 .app_data(limit.clone())
                 .app_data(body_timeout.clone())
-                .wrap(from_fn(latchkey_actix::authenticate))
+                .app_data(request_metrics.clone())
+                .wrap(from_fn(authenticate_unless_probe))
                 .wrap(from_fn(no_store))
                 .wrap(security_headers())
                 .wrap(from_fn(catch_panics))
+                .wrap(Condition::new(record, from_fn(crate::monitoring::record_request)))
                 .wrap(telemetry::request_logger(&routes::PROBE_PATHS))
                 .configure(routes::configure)
                 .default_service(web::to(routes::not_found))
@@ -325,23 +360,47 @@ impl Application {
         .max_connections(10_000)
         .listen(listener)?
         .run();
-        Ok(Self { port, server, invalidations, flush })
+        Ok(Self { port, server, invalidations, flush, metrics })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    /// The metrics listener's port, when `LATCHKEY_METRICS_BIND` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(_, port)| *port)
+    }
+
     /// Serves until SIGINT or SIGTERM, then lets requests in flight finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let Application { server, invalidations, flush, .. } = self;
+        let Application { server, invalidations, flush, metrics, .. } = self;
         // Stopped with the server, or when this future is dropped.
         let schedule = crate::maintenance::start_flush(flush.database, flush.leeway, flush.interval);
+        let metrics = metrics.map(|(server, _)| {
+            let handle = server.handle();
+            (handle, AbortOnDrop(actix_web::rt::spawn(server)))
+        });
         let served = server.await;
+        if let Some((handle, _task)) = metrics {
+            handle.stop(true).await;
+        }
         drop(schedule);
         drop(invalidations);
         served
     }
+}
+
+/// Authentication for everything but the health probes: a probe answers without the database,
+/// whatever `Authorization` a load balancer sends.
+async fn authenticate_unless_probe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if routes::PROBE_PATHS.contains(&req.path()) {
+        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+    }
+    latchkey_actix::authenticate(req, next).await.map(ServiceResponse::map_into_right_body)
 }
 
 /// `Cache-Control: no-store` on every response that carries or refuses a credential (RFC 6749
@@ -381,5 +440,14 @@ async fn catch_panics(
     match AssertUnwindSafe(next.call(req)).catch_unwind().await {
         Ok(response) => response,
         Err(_) => Err(ApiError::internal(format!("handler panicked on {path}")).into()),
+    }
+}
+
+/// A spawned task that ends when its owner goes (a dropped `run_until_stopped`).
+struct AbortOnDrop<T>(actix_web::rt::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }

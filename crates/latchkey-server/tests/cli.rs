@@ -9,8 +9,11 @@ const SIGNING_KEY: &str = "latchkey-cli-test-signing-key-0123456789abcdef";
 
 /// `latchkey-server ARGS` with `DATABASE_URL` and the test's key, `stdin` piped in.
 fn run(db_url: &str, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output {
+    // Outside the source tree, so that no developer's `.env` is read.
+    let cwd = std::env::temp_dir();
     let mut command = Command::new(env!("CARGO_BIN_EXE_latchkey-server"));
     command
+        .current_dir(cwd)
         .args(args)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -24,7 +27,11 @@ fn run(db_url: &str, args: &[&str], env: &[(&str, &str)], stdin: &str) -> Output
         .stderr(Stdio::piped());
     let mut child = command.spawn().unwrap_or_else(|e| panic!("cannot run latchkey-server: {e}"));
     if let Some(mut input) = child.stdin.take() {
-        input.write_all(stdin.as_bytes()).unwrap_or_else(|e| panic!("stdin: {e}"));
+        // A command that fails before reading its input closes the pipe: not the test's failure.
+        match input.write_all(stdin.as_bytes()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => panic!("stdin: {e}"),
+            _ => {}
+        }
     }
     child.wait_with_output().unwrap_or_else(|e| panic!("latchkey-server {args:?}: {e}"))
 }
@@ -123,6 +130,11 @@ fn check_says_why_it_fails() {
     assert_eq!(output.status.code(), Some(1));
     let said = stderr(&output);
     assert!(said.contains("127.0.0.1:1") && !said.contains("secret-pw"), "{said}");
+    // What only building the services finds: an unknown scheme, as serving would.
+    let db = TestDatabase::new(Backend::Sqlite);
+    let output = run(db.url(), &["check"], &[("LATCHKEY_AUTH_SCHEMES", "jwt,tokn")], "");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("LATCHKEY_AUTH_SCHEMES"), "{}", stderr(&output));
     let output = run("sqlite://x.sqlite3", &["check"], &[("LATCHKEY_ACCESS_TOKEN_LIFETIME", "soon")], "");
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("LATCHKEY_ACCESS_TOKEN_LIFETIME"), "{}", stderr(&output));

@@ -130,6 +130,12 @@ impl Database {
         self.pool.get().map_err(map_pool_error)
     }
 
+    /// The pool's connections, and how many of them are idle (for metrics).
+    pub fn pool_state(&self) -> (u32, u32) {
+        let state = self.pool.state();
+        (state.connections, state.idle_connections)
+    }
+
     /// One round trip (`SELECT 1`) on a pooled connection, waiting at most `checkout` for it:
     /// whether the database answers, for a readiness probe.
     pub fn ping(&self, checkout: Duration) -> Result<(), StoreError> {

@@ -11,9 +11,10 @@ use latchkey_domain::StoreError;
 impl Database {
     /// Claims the run of `task` at `now` if none started within `interval` before it: `true`
     /// for exactly one of any number of concurrent callers, once per interval. The first
-    /// claim ever succeeds.
+    /// claim ever succeeds, and so does one after a start recorded in the future (a clock
+    /// that was ahead, then corrected), so a bad clock cannot stop the task for long.
     pub fn claim_scheduled_run(&self, task: &str, now: NaiveDateTime, interval: TimeDelta) -> Result<bool, StoreError> {
-        let due = now - interval;
+        let due = now.checked_sub_signed(interval).unwrap_or(NaiveDateTime::MIN);
         let claimed = self.write_retrying(|conn| {
             let inserted = match_backend!(conn, |c| diesel::insert_into(scheduled_tasks::table)
                 .values((
@@ -30,7 +31,7 @@ impl Database {
             let updated = diesel::update(
                 scheduled_tasks::table
                     .filter(scheduled_tasks::name.eq(task))
-                    .filter(scheduled_tasks::last_started_at.le(due)),
+                    .filter(scheduled_tasks::last_started_at.le(due).or(scheduled_tasks::last_started_at.gt(now))),
             )
             .set((scheduled_tasks::last_started_at.eq(now), scheduled_tasks::runs.eq(scheduled_tasks::runs + 1)))
             .execute(conn)?;

@@ -1,7 +1,7 @@
 //! `check`: the configuration is valid (it was read to get here), the database answers, its
-//! migrations are as the server needs them, and the keys load. It applies no migration, and a
-//! development key that does not exist yet is reported, not generated; a missing SQLite file is
-//! created (empty), as the server would create it.
+//! migrations are as the server needs them, and everything serving builds (keys, hasher,
+//! schemes; `startup::verify`). It applies no migration and generates no key; like the server,
+//! it creates a missing SQLite file and Diesel's table of applied migrations when there is none.
 
 use super::CommandError;
 use crate::config::{Settings, SigningKey};
@@ -23,16 +23,15 @@ pub(super) fn run(settings: &Settings) -> Result<(), CommandError> {
             )));
         }
     }
+    // Everything serving builds, but the listeners: the keys, the hasher, the schemes.
+    startup::verify(settings)?;
     match &settings.jwt.signing_key {
         SigningKey::Generated(path) if !path.exists() => {
             println!("signing key: none yet; a development key will be generated in {}", path.display());
         }
-        _ => {
-            startup::keys(settings)?;
-            println!("signing key: {:?} loads", settings.jwt.algorithm);
-        }
+        _ => println!("signing key: {:?} loads", settings.jwt.algorithm),
     }
-    startup::password_hasher(settings)?;
+    println!("schemes: {}", settings.auth_schemes.join(", "));
     println!("check: ok");
     Ok(())
 }

@@ -7,7 +7,7 @@ mod accounts;
 mod check;
 mod import_django;
 
-use crate::config::{ConfigError, Settings};
+use crate::config::Settings;
 use crate::startup::StartupError;
 use latchkey_domain::{BoxError, StoreError};
 
@@ -77,8 +77,6 @@ impl AdminCommand {
 /// Why a command failed. Print it with [`latchkey_domain::error_chain`] for every cause.
 #[derive(Debug, thiserror::Error)]
 pub enum CommandError {
-    #[error("configuration error")]
-    Config(#[from] ConfigError),
     #[error(transparent)]
     Startup(#[from] StartupError),
     #[error("database")]

@@ -16,7 +16,7 @@ use actix_web::dev::HttpServiceFactory;
 use actix_web::http::header;
 use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{HttpRequest, HttpResponse, Resource, web};
-pub(crate) use health::PROBE_PATHS;
+pub(crate) use health::{PROBE_PATHS, Readiness};
 use latchkey_actix::{ApiError, Authenticated, MaybeAuthenticated};
 use latchkey_domain::UserId;
 pub(crate) use throttling::LOGIN_SCOPE;
@@ -42,10 +42,10 @@ pub(crate) const CREDENTIAL_PATHS: &[&str] = &[
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(probe(
-        web::resource("/healthz").route(web::get().to(health::healthz)).route(web::head().to(health::healthz)),
+        web::resource(health::HEALTHZ).route(web::get().to(health::healthz)).route(web::head().to(health::healthz)),
     ))
     .service(probe(
-        web::resource("/readyz").route(web::get().to(health::readyz)).route(web::head().to(health::readyz)),
+        web::resource(health::READYZ).route(web::get().to(health::readyz)).route(web::head().to(health::readyz)),
     ));
     cfg.service(view::<Open, GetOptions, Standard>(web::resource("/").route(web::get().to(root::hello))))
         .service(view::<Protected, GetHeadOptions, Standard>(
@@ -109,7 +109,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
 
 /// A health probe: not a DRF view, so no authentication policy and no throttle.
 fn probe(resource: Resource) -> impl HttpServiceFactory {
-    resource.default_service(web::to(not_allowed::<Ignored, GetHeadOptions>)).wrap(allow::<GetHeadOptions>())
+    resource.default_service(web::to(not_allowed::<Ignored, GetHead>)).wrap(allow::<GetHead>())
 }
 
 /// A DRF view: its routes, DRF's 405 (after the policy `P`) for any other method, the
@@ -169,6 +169,8 @@ pub(crate) trait Allow {
 
 pub(crate) struct GetOptions;
 pub(crate) struct GetHeadOptions;
+/// The probes', which are not DRF views and answer no OPTIONS.
+pub(crate) struct GetHead;
 pub(crate) struct PostOptions;
 pub(crate) struct ListMethods;
 pub(crate) struct DetailMethods;
@@ -176,6 +178,9 @@ pub(crate) struct DeleteOptions;
 
 impl Allow for GetOptions {
     const METHODS: &'static str = "GET, OPTIONS";
+}
+impl Allow for GetHead {
+    const METHODS: &'static str = "GET, HEAD";
 }
 impl Allow for GetHeadOptions {
     const METHODS: &'static str = "GET, HEAD, OPTIONS";

@@ -72,6 +72,9 @@ pub(crate) async fn throttle<P: AuthPolicy, T: ViewThrottles>(
     };
     match services.throttles.check(classes, &client) {
         Ok(()) => Ok(next.call(req).await?.map_into_left_body()),
-        Err(throttled) => Ok(req.error_response(ApiError::Throttled(throttled)).map_into_right_body()),
+        Err(throttled) => {
+            metrics::counter!("latchkey_throttled_requests_total").increment(1);
+            Ok(req.error_response(ApiError::Throttled(throttled)).map_into_right_body())
+        }
     }
 }

@@ -45,7 +45,10 @@ pub async fn refresh(services: web::Data<Services>, body: Body) -> Result<HttpRe
     let token = single_field(&body.into_object()?, "refresh")?;
     let jwt = Arc::clone(&services.jwt);
     let users = Arc::clone(services.users());
-    let refreshed = services.blocking(move || jwt.refresh(&token, users.as_ref())).await??;
+    let refreshed = services.blocking(move || jwt.refresh(&token, users.as_ref())).await?;
+    let outcome = if refreshed.is_ok() { "ok" } else { "refused" };
+    metrics::counter!("latchkey_refreshes_total", "outcome" => outcome).increment(1);
+    let refreshed = refreshed?;
     let mut out = Map::new();
     out.insert("access".into(), Value::String(refreshed.access));
     if let Some(refresh) = refreshed.refresh {
