@@ -322,7 +322,6 @@ impl Application {
             None => None,
         };
         let record = metrics.is_some();
-        let request_metrics = web::Data::new(crate::monitoring::RequestMetrics::default());
         let (services, chain, invalidations) = services(settings, database, keys)?;
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|source| StartupError::Bind { addr: settings.bind.clone(), source })?;
@@ -337,7 +336,6 @@ impl Application {
                 .app_data(chain.clone())
                 .app_data(limit.clone())
                 .app_data(body_timeout.clone())
-                .app_data(request_metrics.clone())
                 .wrap(from_fn(authenticate_unless_probe))
                 .wrap(from_fn(no_store))
                 .wrap(security_headers())

@@ -42,69 +42,75 @@ pub(crate) const CREDENTIAL_PATHS: &[&str] = &[
 
 pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(probe(
-        web::resource(health::HEALTHZ).route(web::get().to(health::healthz)).route(web::head().to(health::healthz)),
+        resource(health::HEALTHZ).route(web::get().to(health::healthz)).route(web::head().to(health::healthz)),
     ))
     .service(probe(
-        web::resource(health::READYZ).route(web::get().to(health::readyz)).route(web::head().to(health::readyz)),
+        resource(health::READYZ).route(web::get().to(health::readyz)).route(web::head().to(health::readyz)),
     ));
-    cfg.service(view::<Open, GetOptions, Standard>(web::resource("/").route(web::get().to(root::hello))))
+    cfg.service(view::<Open, GetOptions, Standard>(resource("/").route(web::get().to(root::hello))))
         .service(view::<Protected, GetHeadOptions, Standard>(
-            web::resource("/api/profile/")
-                .route(web::get().to(account::profile))
-                .route(web::head().to(account::profile)),
+            resource("/api/profile/").route(web::get().to(account::profile)).route(web::head().to(account::profile)),
         ))
         .service(view::<Open, PostOptions, Credential>(
-            web::resource("/api/register/").route(web::post().to(account::register)),
+            resource("/api/register/").route(web::post().to(account::register)),
         ))
         .service(view::<Open, PostOptions, ObtainAuthToken>(
-            web::resource("/auth/token/").route(web::post().to(opaque::obtain)),
+            resource("/auth/token/").route(web::post().to(opaque::obtain)),
         ));
     // simplejwt's views: POST only, and they ignore `Authorization` entirely.
     for (obtain, refresh, verify, blacklist) in [
         ("/api/token/", "/api/token/refresh/", "/api/token/verify/", "/api/token/blacklist/"),
         ("/login/", "/refresh_token/", "/verify_token/", "/blacklist_token/"),
     ] {
-        cfg.service(view::<Ignored, PostOptions, Credential>(
-            web::resource(obtain).route(web::post().to(tokens::obtain)),
-        ))
-        .service(view::<Ignored, PostOptions, Standard>(web::resource(refresh).route(web::post().to(tokens::refresh))))
-        .service(view::<Ignored, PostOptions, Standard>(web::resource(verify).route(web::post().to(tokens::verify))))
-        .service(view::<Ignored, PostOptions, Standard>(
-            web::resource(blacklist).route(web::post().to(tokens::blacklist)),
-        ));
+        cfg.service(view::<Ignored, PostOptions, Credential>(resource(obtain).route(web::post().to(tokens::obtain))))
+            .service(view::<Ignored, PostOptions, Standard>(resource(refresh).route(web::post().to(tokens::refresh))))
+            .service(view::<Ignored, PostOptions, Standard>(resource(verify).route(web::post().to(tokens::verify))))
+            .service(view::<Ignored, PostOptions, Standard>(
+                resource(blacklist).route(web::post().to(tokens::blacklist)),
+            ));
     }
     // Ending credentials (docs/security.md, "Revocation").
     cfg.service(view::<Protected, PostOptions, Standard>(
-        web::resource("/api/token/logout/").route(web::post().to(sessions::logout)),
+        resource("/api/token/logout/").route(web::post().to(sessions::logout)),
     ))
     .service(view::<Protected, PostOptions, Standard>(
-        web::resource("/api/token/logout-all/").route(web::post().to(sessions::logout_all)),
+        resource("/api/token/logout-all/").route(web::post().to(sessions::logout_all)),
     ))
     .service(view::<Protected, PostOptions, Credential>(
-        web::resource("/api/password/change/").route(web::post().to(sessions::change_password)),
+        resource("/api/password/change/").route(web::post().to(sessions::change_password)),
     ))
     .service(view::<Protected, GetHeadOptions, Standard>(
-        web::resource("/api/sessions/").route(web::get().to(sessions::list)).route(web::head().to(sessions::list)),
+        resource("/api/sessions/").route(web::get().to(sessions::list)).route(web::head().to(sessions::list)),
     ))
     .service(view::<Protected, DeleteOptions, Standard>(
-        web::resource("/api/sessions/{id}/").route(web::delete().to(sessions::delete)),
+        resource("/api/sessions/{id}/").route(web::delete().to(sessions::delete)),
     ));
     // The protected products resource (docs/protect-your-route.md). `<int:pk>` is ASCII
     // digits; anything else falls through to the JSON 404 of unknown paths.
     cfg.service(view::<Protected, ListMethods, Standard>(
-        web::resource("/products/")
+        resource("/products/")
             .route(web::get().to(products::list))
             .route(web::head().to(products::list))
             .route(web::post().to(products::create)),
     ))
     .service(view::<Protected, DetailMethods, Standard>(
-        web::resource("/products/{id:[0-9]+}/")
+        resource("/products/{id:[0-9]+}/")
             .route(web::get().to(products::retrieve))
             .route(web::head().to(products::retrieve))
             .route(web::put().to(products::update))
             .route(web::patch().to(products::partial_update))
             .route(web::delete().to(products::destroy)),
     ));
+}
+
+/// The template a resource was registered with, for metrics: read back from the request
+/// after routing, without matching the path again (`HttpRequest::match_pattern` does).
+#[derive(Clone, Copy)]
+pub(crate) struct RouteTemplate(pub &'static str);
+
+/// `web::resource(path)`, carrying its [`RouteTemplate`].
+fn resource(path: &'static str) -> Resource {
+    web::resource(path).app_data(RouteTemplate(path))
 }
 
 /// A health probe: not a DRF view, so no authentication policy and no throttle.
