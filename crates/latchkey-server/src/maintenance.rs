@@ -13,6 +13,10 @@ pub const FLUSH_TASK: &str = "flush-expired-tokens";
 /// How often an instance asks whether a flush is due, at most: a fleet flushes within this of
 /// the interval's end.
 const LONGEST_TICK: Duration = Duration::from_secs(60);
+/// Instances ask four times an interval: asking once an interval, a tick that comes a hair
+/// before the interval has passed since the last start (which was claimed a little after its
+/// own tick) would find it not due, and the run would slip to the next tick, two intervals on.
+const TICKS_PER_INTERVAL: u32 = 4;
 
 /// What one flush deleted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +61,9 @@ pub(crate) fn start_flush(database: Database, leeway: Duration, interval: Durati
     }
     let every = TimeDelta::from_std(interval).unwrap_or(TimeDelta::MAX);
     let handle = actix_web::rt::spawn(async move {
-        let mut ticks = actix_web::rt::time::interval(interval.min(LONGEST_TICK));
+        let mut ticks = actix_web::rt::time::interval(
+            (interval / TICKS_PER_INTERVAL).clamp(Duration::from_millis(100), LONGEST_TICK),
+        );
         loop {
             ticks.tick().await;
             let database = database.clone();

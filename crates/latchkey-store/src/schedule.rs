@@ -8,13 +8,19 @@ use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 use latchkey_domain::StoreError;
 
+/// How far ahead of this instance's clock a recorded start may be before it counts as a clock
+/// error rather than another instance's claim made a moment ago.
+const FUTURE_TOLERANCE: TimeDelta = TimeDelta::minutes(5);
+
 impl Database {
     /// Claims the run of `task` at `now` if none started within `interval` before it: `true`
     /// for exactly one of any number of concurrent callers, once per interval. The first
-    /// claim ever succeeds, and so does one after a start recorded in the future (a clock
-    /// that was ahead, then corrected), so a bad clock cannot stop the task for long.
+    /// claim ever succeeds, and so does one after a start recorded more than five minutes in
+    /// the future (a clock that was ahead, then corrected), so a bad clock cannot stop the task
+    /// for long. (Less than that is a concurrent claim whose clock read came a moment later.)
     pub fn claim_scheduled_run(&self, task: &str, now: NaiveDateTime, interval: TimeDelta) -> Result<bool, StoreError> {
         let due = now.checked_sub_signed(interval).unwrap_or(NaiveDateTime::MIN);
+        let future = now.checked_add_signed(FUTURE_TOLERANCE).unwrap_or(NaiveDateTime::MAX);
         let claimed = self.write_retrying(|conn| {
             let inserted = match_backend!(conn, |c| diesel::insert_into(scheduled_tasks::table)
                 .values((
@@ -31,7 +37,7 @@ impl Database {
             let updated = diesel::update(
                 scheduled_tasks::table
                     .filter(scheduled_tasks::name.eq(task))
-                    .filter(scheduled_tasks::last_started_at.le(due).or(scheduled_tasks::last_started_at.gt(now))),
+                    .filter(scheduled_tasks::last_started_at.le(due).or(scheduled_tasks::last_started_at.gt(future))),
             )
             .set((scheduled_tasks::last_started_at.eq(now), scheduled_tasks::runs.eq(scheduled_tasks::runs + 1)))
             .execute(conn)?;
