@@ -45,17 +45,18 @@ pub fn flush_expired(database: &Database, leeway: Duration, now: NaiveDateTime) 
     Ok(Flushed { tokens, login_records })
 }
 
-/// The periodic flush while it lives; dropping it stops it.
-pub(crate) struct FlushSchedule(actix_web::rt::task::JoinHandle<()>);
+/// A spawned task that ends when its owner goes (a dropped `run_until_stopped`): the periodic
+/// flush, the metrics listener.
+pub(crate) struct AbortOnDrop<T>(pub(crate) actix_web::rt::task::JoinHandle<T>);
 
-impl Drop for FlushSchedule {
+impl<T> Drop for AbortOnDrop<T> {
     fn drop(&mut self) {
         self.0.abort();
     }
 }
 
 /// Starts the periodic flush on the current actix runtime; `None` when `interval` is zero.
-pub(crate) fn start_flush(database: Database, leeway: Duration, interval: Duration) -> Option<FlushSchedule> {
+pub(crate) fn start_flush(database: Database, leeway: Duration, interval: Duration) -> Option<AbortOnDrop<()>> {
     if interval.is_zero() {
         return None;
     }
@@ -88,5 +89,5 @@ pub(crate) fn start_flush(database: Database, leeway: Duration, interval: Durati
             }
         }
     });
-    Some(FlushSchedule(handle))
+    Some(AbortOnDrop(handle))
 }

@@ -377,7 +377,7 @@ impl Application {
         let schedule = crate::maintenance::start_flush(flush.database, flush.leeway, flush.interval);
         let metrics = metrics.map(|(server, _)| {
             let handle = server.handle();
-            (handle, AbortOnDrop(actix_web::rt::spawn(server)))
+            (handle, crate::maintenance::AbortOnDrop(actix_web::rt::spawn(server)))
         });
         let served = server.await;
         if let Some((handle, _task)) = metrics {
@@ -438,14 +438,5 @@ async fn catch_panics(
     match AssertUnwindSafe(next.call(req)).catch_unwind().await {
         Ok(response) => response,
         Err(_) => Err(ApiError::internal(format!("handler panicked on {path}")).into()),
-    }
-}
-
-/// A spawned task that ends when its owner goes (a dropped `run_until_stopped`).
-struct AbortOnDrop<T>(actix_web::rt::task::JoinHandle<T>);
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }
