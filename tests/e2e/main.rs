@@ -35,6 +35,7 @@ mod health;
 mod lockout;
 mod maintenance;
 mod metrics;
+mod openapi;
 mod robustness;
 mod root;
 mod rotation;

@@ -132,6 +132,11 @@ pub struct Settings {
     pub metrics_bind: Option<String>,
     /// How often the instances flush expired tokens (`LATCHKEY_FLUSH_INTERVAL`); zero: never.
     pub flush_interval: Duration,
+    /// Whether `GET /api/schema/` serves the OpenAPI document (`LATCHKEY_API_SCHEMA`).
+    pub api_schema: bool,
+    /// Whether `/api/docs/` serves the Swagger UI page over it (`LATCHKEY_API_DOCS`; only with
+    /// the document).
+    pub api_docs: bool,
     pub log_level: String,
 }
 
@@ -483,6 +488,8 @@ impl Settings {
                 LockoutPolicy::new(threshold, Duration::from_secs(cooloff))
             },
             metrics_bind,
+            api_schema: src.flag("LATCHKEY_API_SCHEMA", true)?,
+            api_docs: src.flag("LATCHKEY_API_DOCS", true)?,
             flush_interval: {
                 let secs: u64 = src.parse("LATCHKEY_FLUSH_INTERVAL", 3_600)?;
                 if secs > MAX_LIFETIME_SECS {

@@ -18,6 +18,7 @@ mod hashing;
 pub mod lockout;
 pub mod maintenance;
 mod monitoring;
+mod openapi;
 pub mod products;
 mod routes;
 mod services;

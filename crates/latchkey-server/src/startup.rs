@@ -330,6 +330,7 @@ impl Application {
         let chain = web::Data::new(chain);
         let limit = web::Data::new(BodyLimit(settings.body_limit));
         let body_timeout = web::Data::new(BodyTimeout(settings.body_timeout));
+        let api = routes::ApiDocs::new(settings);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(services.clone())
@@ -342,7 +343,7 @@ impl Application {
                 .wrap(from_fn(catch_panics))
                 .wrap(Condition::new(record, from_fn(crate::monitoring::record_request)))
                 .wrap(telemetry::request_logger(&routes::PROBE_PATHS))
-                .configure(routes::configure)
+                .configure(|cfg| routes::configure(cfg, &api))
                 .default_service(web::to(routes::not_found))
         })
         .workers(settings.workers)

@@ -26,8 +26,18 @@ pub const PRODUCT_NOT_FOUND: &str = "No Product matches the given query.";
 const PRICE: DecimalField = DecimalField { max_digits: 10, decimal_places: 2 };
 const NAME_MAX_LENGTH: usize = 200;
 
-/// `GET /products/` (and HEAD, whose body actix-web leaves out, keeping GET's
-/// `Content-Length` as DRF does): the products the query selects, ordered by id.
+/// `GET /products/` (and HEAD): the products the query selects, ordered by id.
+// actix-web leaves HEAD's body out and keeps GET's `Content-Length`, as DRF does.
+#[utoipa::path(get, path = "/products/", tag = "products", operation_id = "products_list", summary = "List products", security(("Bearer" = []), ("Token" = [])),
+    params(
+        ("name" = Option<String>, Query, description = "Names containing this, case-insensitively.", pattern = "^[^\\u0000]*$"),
+        ("min_price" = Option<f64>, Query, maximum = 1e50, description = "Products at this price or above (django-filter's `NumberFilter`: at most 1e50)."),
+        ("max_price" = Option<f64>, Query, maximum = 1e50, description = "Products at this price or below."),
+    ),
+    responses(
+        (status = 200, description = "The products the filters select, by id.", body = Vec<crate::openapi::Product>),
+        (status = 400, description = "A filter that is not a number.", body = crate::openapi::BadRequest),
+    ))]
 pub async fn list(_: Authenticated, req: HttpRequest, services: web::Data<Services>) -> Result<HttpResponse, ApiError> {
     let filter = item_filter(req.query_string())?;
     let products = services.products.clone();
@@ -37,6 +47,9 @@ pub async fn list(_: Authenticated, req: HttpRequest, services: web::Data<Servic
 }
 
 /// `POST /products/`: 201 with the new product, no `Location`.
+#[utoipa::path(post, path = "/products/", tag = "products", operation_id = "products_create", summary = "Create a product", security(("Bearer" = []), ("Token" = [])),
+    request_body = crate::openapi::ProductInput,
+    responses((status = 201, description = "The new product.", body = crate::openapi::Product)))]
 pub async fn create(_: Authenticated, services: web::Data<Services>, body: Body) -> Result<HttpResponse, ApiError> {
     let data = body.into_object()?;
     let input = ProductInput::read(&data, Mode::Create)?;
@@ -50,6 +63,8 @@ pub async fn create(_: Authenticated, services: web::Data<Services>, body: Body)
 }
 
 /// `GET /products/{id}/` (and HEAD).
+#[utoipa::path(get, path = "/products/{id}/", tag = "products", operation_id = "products_retrieve", summary = "A product", security(("Bearer" = []), ("Token" = [])), params(("id" = u64, Path, description = "The product's id.")),
+    responses((status = 200, description = "The product.", body = crate::openapi::Product), (status = 404, description = "`No Product matches the given query.`", body = crate::openapi::Detail)))]
 pub async fn retrieve(
     _: Authenticated,
     id: web::Path<String>,
@@ -60,6 +75,9 @@ pub async fn retrieve(
 }
 
 /// `PUT /products/{id}/`: name and price required, an omitted description kept.
+#[utoipa::path(put, path = "/products/{id}/", tag = "products", operation_id = "products_update", summary = "Replace a product", security(("Bearer" = []), ("Token" = [])), params(("id" = u64, Path, description = "The product's id.")),
+    request_body = crate::openapi::ProductInput,
+    responses((status = 200, description = "The product as saved.", body = crate::openapi::Product), (status = 404, description = "`No Product matches the given query.`", body = crate::openapi::Detail)))]
 pub async fn update(
     _: Authenticated,
     id: web::Path<String>,
@@ -70,6 +88,9 @@ pub async fn update(
 }
 
 /// `PATCH /products/{id}/`: any subset of the fields; `{}` changes nothing.
+#[utoipa::path(patch, path = "/products/{id}/", tag = "products", operation_id = "products_partial_update", summary = "Change some of a product's fields", security(("Bearer" = []), ("Token" = [])), params(("id" = u64, Path, description = "The product's id.")),
+    request_body = Option<crate::openapi::ProductPatch>,
+    responses((status = 200, description = "The product as saved.", body = crate::openapi::Product), (status = 404, description = "`No Product matches the given query.`", body = crate::openapi::Detail)))]
 pub async fn partial_update(
     _: Authenticated,
     id: web::Path<String>,
@@ -80,6 +101,8 @@ pub async fn partial_update(
 }
 
 /// `DELETE /products/{id}/`: 204 with an empty body.
+#[utoipa::path(delete, path = "/products/{id}/", tag = "products", operation_id = "products_destroy", summary = "Delete a product", security(("Bearer" = []), ("Token" = [])), params(("id" = u64, Path, description = "The product's id.")),
+    responses((status = 204, description = "Deleted."), (status = 404, description = "`No Product matches the given query.`", body = crate::openapi::Detail)))]
 pub async fn destroy(
     _: Authenticated,
     id: web::Path<String>,

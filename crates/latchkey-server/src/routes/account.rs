@@ -17,11 +17,17 @@ use std::sync::Arc;
 
 const USERNAME_TAKEN: &str = "A user with that username already exists.";
 
-/// `GET /api/profile/`, and HEAD, for which actix sends the same headers without the body.
+#[utoipa::path(get, path = "/api/profile/", tag = "accounts", operation_id = "profile", summary = "Who am I", security(("Bearer" = []), ("Token" = [])),
+    responses((status = 200, description = "`Hello, <username>`.", body = crate::openapi::Message)))]
+/// `GET /api/profile/` (and HEAD).
+// actix answers HEAD with GET's headers and no body, as DRF does.
 pub async fn profile(user: Authenticated) -> HttpResponse {
     render::ok(&json!({"message": format!("Hello, {}", user.0.username)}))
 }
 
+#[utoipa::path(post, path = "/api/register/", tag = "accounts", operation_id = "register", summary = "Sign up", security((), ("Bearer" = []), ("Token" = [])),
+    request_body = crate::openapi::Register,
+    responses((status = 201, description = "The new user; sign in with `POST /api/token/`.", body = crate::openapi::RegisteredUser)))]
 /// `POST /api/register/`: DRF's `RegisterSerializer` over Django's user model.
 pub async fn register(
     _: MaybeAuthenticated,
@@ -42,10 +48,15 @@ pub async fn register(
         if !is_valid_username(&name) {
             messages.push(USERNAME_INVALID.to_owned());
         }
-        let users = Arc::clone(services.users());
-        let wanted = name.clone();
-        if services.blocking(move || users.find_user_by_username(&wanted)).await??.is_some() {
-            messages.push(USERNAME_TAKEN.to_owned());
+        // A name with a NUL is refused anyway (not a username character, and DRF's null
+        // character check), and PostgreSQL refuses NUL in text: it is never looked up (Django
+        // looks it up and answers 500).
+        if !name.contains('\0') {
+            let users = Arc::clone(services.users());
+            let wanted = name.clone();
+            if services.blocking(move || users.find_user_by_username(&wanted)).await??.is_some() {
+                messages.push(USERNAME_TAKEN.to_owned());
+            }
         }
         username = username_field.validate(name, messages, &mut errors);
     }

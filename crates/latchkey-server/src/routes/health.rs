@@ -30,10 +30,17 @@ pub(crate) struct Readiness {
     failing: AtomicBool,
 }
 
+#[utoipa::path(get, path = "/healthz", tag = "health", operation_id = "healthz", summary = "Liveness",
+    responses((status = 200, description = "The process serves (the database is not asked).", body = crate::openapi::Status)))]
 pub async fn healthz() -> HttpResponse {
     render::ok(&json!({"status": "ok"}))
 }
 
+#[utoipa::path(get, path = "/readyz", tag = "health", operation_id = "readyz", summary = "Readiness: the database answers",
+    responses(
+        (status = 200, description = "The database answered within a second.", body = crate::openapi::Status),
+        (status = 503, description = "It did not.", body = crate::openapi::Unavailable),
+    ))]
 pub async fn readyz(services: web::Data<Services>) -> HttpResponse {
     let readiness = &services.readiness;
     if readiness.checking.swap(true, Ordering::AcqRel) {

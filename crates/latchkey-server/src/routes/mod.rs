@@ -1,16 +1,18 @@
 //! Every endpoint, registered in one place. Each resource lists the methods it serves; any
 //! other method gets DRF's 405, after authentication as DRF orders it.
 
-mod account;
+pub(crate) mod account;
 mod client;
 mod credentials;
-mod health;
-mod opaque;
-mod root;
-mod sessions;
+pub(crate) mod health;
+pub(crate) mod opaque;
+pub(crate) mod root;
+pub(crate) mod sessions;
 mod throttling;
-mod tokens;
+pub(crate) mod tokens;
 
+use crate::config::Settings;
+use crate::openapi::{self, SchemaDocument};
 use crate::products::routes as products;
 use actix_web::dev::HttpServiceFactory;
 use actix_web::http::header;
@@ -40,7 +42,40 @@ pub(crate) const CREDENTIAL_PATHS: &[&str] = &[
     "/api/sessions/",
 ];
 
-pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
+/// simplejwt's four views (obtain, refresh, verify, blacklist) under the paths of the
+/// tutorials: `api/token/…`, and the second tutorial's `login/`, `refresh_token/`, ….
+pub(crate) const TOKEN_VIEWS: [[&str; 4]; 2] = [
+    ["/api/token/", "/api/token/refresh/", "/api/token/verify/", "/api/token/blacklist/"],
+    ["/login/", "/refresh_token/", "/verify_token/", "/blacklist_token/"],
+];
+
+/// What of the API's description is served (`LATCHKEY_API_SCHEMA`, `LATCHKEY_API_DOCS`).
+#[derive(Clone)]
+pub(crate) struct ApiDocs {
+    schema: Option<web::Data<SchemaDocument>>,
+    page: bool,
+}
+
+impl ApiDocs {
+    pub(crate) fn new(settings: &Settings) -> Self {
+        let schema = settings.api_schema.then(|| web::Data::new(SchemaDocument::new(&settings.auth_schemes)));
+        Self { page: schema.is_some() && settings.api_docs, schema }
+    }
+}
+
+pub(crate) fn configure(cfg: &mut web::ServiceConfig, api: &ApiDocs) {
+    // drf-spectacular's `SpectacularAPIView`: a DRF view, open to anyone.
+    if let Some(schema) = &api.schema {
+        cfg.service(view::<Open, GetHeadOptions, Standard>(
+            resource(openapi::SCHEMA_PATH)
+                .app_data(schema.clone())
+                .route(web::get().to(openapi::schema))
+                .route(web::head().to(openapi::schema)),
+        ));
+    }
+    if api.page {
+        cfg.service(openapi::docs_page());
+    }
     cfg.service(probe(
         resource(health::HEALTHZ).route(web::get().to(health::healthz)).route(web::head().to(health::healthz)),
     ))
@@ -58,10 +93,7 @@ pub(crate) fn configure(cfg: &mut web::ServiceConfig) {
             resource("/auth/token/").route(web::post().to(opaque::obtain)),
         ));
     // simplejwt's views: POST only, and they ignore `Authorization` entirely.
-    for (obtain, refresh, verify, blacklist) in [
-        ("/api/token/", "/api/token/refresh/", "/api/token/verify/", "/api/token/blacklist/"),
-        ("/login/", "/refresh_token/", "/verify_token/", "/blacklist_token/"),
-    ] {
+    for [obtain, refresh, verify, blacklist] in TOKEN_VIEWS {
         cfg.service(view::<Ignored, PostOptions, Credential>(resource(obtain).route(web::post().to(tokens::obtain))))
             .service(view::<Ignored, PostOptions, Standard>(resource(refresh).route(web::post().to(tokens::refresh))))
             .service(view::<Ignored, PostOptions, Standard>(resource(verify).route(web::post().to(tokens::verify))))

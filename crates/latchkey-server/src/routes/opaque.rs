@@ -11,6 +11,12 @@ use latchkey_drf::FieldErrors;
 use serde_json::json;
 use std::sync::Arc;
 
+#[utoipa::path(post, path = "/auth/token/", tag = "authtoken", operation_id = "obtain_auth_token", summary = "Obtain the user's opaque key (DRF's obtain_auth_token)", security((), ("Bearer" = []), ("Token" = [])),
+    request_body = crate::openapi::AuthTokenObtain,
+    responses(
+        (status = 200, description = "The user's key (the same one until it is reset).", body = crate::openapi::OpaqueKey),
+        (status = 400, description = "Missing fields, or `non_field_errors`: `Unable to log in with provided credentials.`", body = crate::openapi::BadRequest),
+    ))]
 pub async fn obtain(
     _: MaybeAuthenticated,
     services: web::Data<Services>,

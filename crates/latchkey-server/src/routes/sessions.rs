@@ -19,6 +19,14 @@ const OLD_PASSWORD_WRONG: &str = "Your old password was entered incorrectly. Ple
 /// `POST /api/token/logout/`: ends the caller's session: the one of the Bearer token, or of a
 /// `refresh` token in the body (which must be the caller's). With `Authorization: Token`, the
 /// caller's opaque key is reset instead (DRF keys have no sessions).
+#[utoipa::path(post, path = "/api/token/logout/", tag = "sessions", operation_id = "logout", summary = "Log out this session", security(("Bearer" = []), ("Token" = [])),
+    request_body = Option<crate::openapi::Logout>,
+    responses(
+        (status = 204, description = "The session ended (with `Token`, the key was reset)."),
+        (status = 400, description = "A `refresh` that is not the caller's, or not a string.", body = crate::openapi::BadRequest),
+        (status = 401, description = "No valid credentials, or a `refresh` token that is not valid.", body = crate::openapi::AuthFailure,
+            headers(("WWW-Authenticate" = String))),
+    ))]
 pub async fn logout(
     Authenticated(caller): Authenticated,
     services: web::Data<Services>,
@@ -68,6 +76,8 @@ pub async fn logout(
 
 /// `POST /api/token/logout-all/`: every session of the user ended, every token issued before
 /// now refused, the opaque key reset.
+#[utoipa::path(post, path = "/api/token/logout-all/", tag = "sessions", operation_id = "logout_all", summary = "Log out everywhere", security(("Bearer" = []), ("Token" = [])),
+    responses((status = 204, description = "Every session and key of the user ended.")))]
 pub async fn logout_all(
     Authenticated(caller): Authenticated,
     services: web::Data<Services>,
@@ -91,6 +101,12 @@ async fn end_everything(services: &Services, user_id: UserId, reason: CutoffReas
 
 /// `POST /api/password/change/` with `old_password` and `new_password`: the new password, every
 /// earlier credential of the user ended, and a new session: 200 `{"refresh", "access"}`.
+#[utoipa::path(post, path = "/api/password/change/", tag = "accounts", operation_id = "change_password", summary = "Change the password", security(("Bearer" = []), ("Token" = [])),
+    request_body = crate::openapi::PasswordChange,
+    responses(
+        (status = 200, description = "Every earlier credential ended; a new session.", body = crate::openapi::TokenPair),
+        (status = 400, description = "Field errors; `old_password` wrong.", body = crate::openapi::BadRequest),
+    ))]
 pub async fn change_password(
     req: HttpRequest,
     Authenticated(caller): Authenticated,
@@ -142,6 +158,8 @@ pub async fn change_password(
 }
 
 /// `GET /api/sessions/`: the caller's live sessions, newest first.
+#[utoipa::path(get, path = "/api/sessions/", tag = "sessions", operation_id = "sessions_list", summary = "The caller's live sessions", security(("Bearer" = []), ("Token" = [])),
+    responses((status = 200, description = "The caller's live sessions, newest first.", body = Vec<crate::openapi::Session>)))]
 pub async fn list(
     Authenticated(caller): Authenticated,
     services: web::Data<Services>,
@@ -156,6 +174,12 @@ pub async fn list(
 
 /// `DELETE /api/sessions/<id>/`: ends one of the caller's sessions; another user's, an unknown
 /// or an ended one is 404.
+#[utoipa::path(delete, path = "/api/sessions/{id}/", tag = "sessions", operation_id = "sessions_delete", summary = "End one of the caller's sessions", security(("Bearer" = []), ("Token" = [])),
+    params(("id" = String, Path, description = "A session's `id`.")),
+    responses(
+        (status = 204, description = "The session ended."),
+        (status = 404, description = "Not one of the caller's live sessions.", body = crate::openapi::Detail),
+    ))]
 pub async fn delete(
     Authenticated(caller): Authenticated,
     services: web::Data<Services>,

@@ -25,6 +25,13 @@ fn single_field(data: &Map<String, Value>, name: &str) -> Result<String, ApiErro
 }
 
 /// Starts a session, with where the login came from.
+#[utoipa::path(post, path = "/api/token/", tag = "simplejwt", operation_id = "token_obtain_pair", summary = "Obtain a token pair (log in)",
+    request_body = crate::openapi::TokenObtain,
+    responses(
+        (status = 200, description = "A new session's refresh token and an access token.", body = crate::openapi::TokenPair),
+        (status = 401, description = "`No active account found with the given credentials`", body = crate::openapi::AuthFailure,
+            headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"api\"`"))),
+    ))]
 pub async fn obtain(req: HttpRequest, services: web::Data<Services>, body: Body) -> Result<HttpResponse, ApiError> {
     let Credentials { username, password } = Credentials::read(&body.into_object()?, Password::Trimmed)?;
     let Some(user) = services.authenticate(username, password).await? else {
@@ -41,6 +48,13 @@ pub async fn obtain(req: HttpRequest, services: web::Data<Services>, body: Body)
     Ok(render::ok(&json!({"refresh": pair.refresh, "access": pair.access})))
 }
 
+#[utoipa::path(post, path = "/api/token/refresh/", tag = "simplejwt", operation_id = "token_refresh", summary = "Refresh: a new access token",
+    request_body = crate::openapi::RefreshToken,
+    responses(
+        (status = 200, description = "A new access token (and, with rotation, a new refresh token).", body = crate::openapi::Refreshed),
+        (status = 401, description = "The token is invalid, expired, blacklisted, or its user is gone or inactive.", body = crate::openapi::AuthFailure,
+            headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"api\"`"))),
+    ))]
 pub async fn refresh(services: web::Data<Services>, body: Body) -> Result<HttpResponse, ApiError> {
     let token = single_field(&body.into_object()?, "refresh")?;
     let jwt = Arc::clone(&services.jwt);
@@ -57,6 +71,13 @@ pub async fn refresh(services: web::Data<Services>, body: Body) -> Result<HttpRe
     Ok(render::ok(&out))
 }
 
+#[utoipa::path(post, path = "/api/token/verify/", tag = "simplejwt", operation_id = "token_verify", summary = "Verify a token",
+    request_body = crate::openapi::VerifyToken,
+    responses(
+        (status = 200, description = "The token is valid and live.", body = crate::openapi::Empty),
+        (status = 401, description = "The token is invalid, expired or revoked.", body = crate::openapi::AuthFailure,
+            headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"api\"`"))),
+    ))]
 pub async fn verify(services: web::Data<Services>, body: Body) -> Result<HttpResponse, ApiError> {
     let token = single_field(&body.into_object()?, "token")?;
     let jwt = Arc::clone(&services.jwt);
@@ -65,6 +86,13 @@ pub async fn verify(services: web::Data<Services>, body: Body) -> Result<HttpRes
     Ok(render::ok(&json!({})))
 }
 
+#[utoipa::path(post, path = "/api/token/blacklist/", tag = "simplejwt", operation_id = "token_blacklist", summary = "Blacklist a refresh token",
+    request_body = crate::openapi::RefreshToken,
+    responses(
+        (status = 200, description = "The refresh token is blacklisted.", body = crate::openapi::Empty),
+        (status = 401, description = "The token is invalid, expired or already blacklisted.", body = crate::openapi::AuthFailure,
+            headers(("WWW-Authenticate" = String, description = "`Bearer realm=\"api\"`"))),
+    ))]
 pub async fn blacklist(services: web::Data<Services>, body: Body) -> Result<HttpResponse, ApiError> {
     let token = single_field(&body.into_object()?, "refresh")?;
     let jwt = Arc::clone(&services.jwt);
