@@ -84,7 +84,9 @@ for pass in anonymous bearer token; do
     [ "$pass" != anonymous ] && auth="$pass"
     report="$ROOT/target/schemathesis/$DATABASE-$pass"
     rm -rf "$report"
-    if ! (cd "$HERE" && LATCHKEY_FUZZ_AUTH="$auth" SCHEMATHESIS_HOOKS=hooks PYTHONPATH="$HERE" \
+    # From the scratch directory: schemathesis keeps its example cache in the working directory,
+    # and each run starts without one (a run reproduces from its seed alone).
+    if ! (cd "$WORK" && LATCHKEY_FUZZ_AUTH="$auth" SCHEMATHESIS_HOOKS=hooks PYTHONPATH="$HERE" \
         "$VENV/bin/schemathesis" --no-color --config-file "$HERE/schemathesis.toml" run \
         "$LATCHKEY_FUZZ_BASE/api/schema/" --checks all --max-examples "$MAX_EXAMPLES" --seed "$SEED" \
         --report junit --report-dir "$report"); then

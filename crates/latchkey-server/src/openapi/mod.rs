@@ -164,9 +164,10 @@ impl Modify for DrfViews {
         for (name, response) in shared_responses() {
             components.responses.insert(name.to_owned(), RefOr::T(response));
         }
-        for item in doc.paths.paths.values_mut() {
+        for (path, item) in doc.paths.paths.iter_mut() {
+            // The probes are not DRF views: no throttle, and their 503 is their own.
+            let drf_view = !routes::PROBE_PATHS.contains(&path.as_str());
             for operation in operations(item) {
-                let drf_view = !operation.tags.iter().flatten().any(|tag| tag == "health");
                 if let Some(RefOr::T(body)) = &mut operation.request_body {
                     every_parser(body);
                     shared(operation, "400", "BadRequest");
