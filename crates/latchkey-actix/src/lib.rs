@@ -82,6 +82,7 @@ mod error;
 mod invalidating;
 mod lookup;
 pub mod render;
+mod store_queue;
 pub mod throttle;
 
 pub use auth::{AuthOutcome, Authenticated, MaybeAuthenticated, authenticate};
@@ -90,3 +91,4 @@ pub use caches::AuthCaches;
 pub use error::ApiError;
 pub use invalidating::InvalidatingStore;
 pub use lookup::AuthLookup;
+pub use store_queue::{QueueError, StoreQueue};

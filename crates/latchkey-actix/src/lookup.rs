@@ -3,7 +3,7 @@
 //! blocking pool, so a database call never runs on an async worker.
 
 use crate::caches::AuthCaches;
-use actix_web::web;
+use crate::store_queue::StoreQueue;
 use latchkey_domain::{SessionStore, User, UserId, UserStore};
 use latchkey_engine::{BoxFuture, DirectoryError, SessionDirectory, SessionState, UserDirectory, UserState};
 use latchkey_opaque::{KeyDirectory, OpaqueKeys};
@@ -14,11 +14,19 @@ pub struct AuthLookup {
     keys: Arc<OpaqueKeys>,
     sessions: Option<Arc<dyn SessionStore>>,
     caches: Arc<AuthCaches>,
+    queue: StoreQueue,
 }
 
 impl AuthLookup {
     pub fn new(users: Arc<dyn UserStore>, keys: Arc<OpaqueKeys>, caches: Arc<AuthCaches>) -> Self {
-        Self { users, keys, sessions: None, caches }
+        Self { users, keys, sessions: None, caches, queue: StoreQueue::unbounded() }
+    }
+
+    /// Store lookups wait their turn in `queue` (one shared with the rest of the app's store
+    /// work, sized to the pool) instead of each taking a blocking thread at once.
+    pub fn with_queue(mut self, queue: StoreQueue) -> Self {
+        self.queue = queue;
+        self
     }
 
     /// Sessions to look tags up in ([`SessionDirectory`]); without, every tag names no session.
@@ -40,7 +48,9 @@ impl SessionDirectory for AuthLookup {
         Box::pin(async move {
             let generation = self.caches.generation();
             let tag = wanted.clone();
-            let found = web::block(move || sessions.find_session(&tag))
+            let found = self
+                .queue
+                .run(move || sessions.find_session(&tag))
                 .await
                 .map_err(DirectoryError::new)?
                 .map_err(DirectoryError::new)?;
@@ -54,12 +64,13 @@ impl SessionDirectory for AuthLookup {
 /// Runs a store lookup on the blocking pool. Not finding is not remembered by the callers:
 /// an unknown id or digest costs a query each time.
 async fn fetch<E>(
+    queue: &StoreQueue,
     lookup: impl FnOnce() -> Result<Option<User>, E> + Send + 'static,
 ) -> Result<Option<UserState>, DirectoryError>
 where
     E: std::error::Error + Send + Sync + 'static,
 {
-    let found = web::block(lookup).await.map_err(DirectoryError::new)?.map_err(DirectoryError::new)?;
+    let found = queue.run(lookup).await.map_err(DirectoryError::new)?.map_err(DirectoryError::new)?;
     Ok(found.as_ref().map(UserState::from))
 }
 
@@ -71,7 +82,7 @@ impl UserDirectory for AuthLookup {
         Box::pin(async move {
             let generation = self.caches.generation();
             let users = Arc::clone(&self.users);
-            let state = fetch(move || users.find_user_by_id(id)).await?;
+            let state = fetch(&self.queue, move || users.find_user_by_id(id)).await?;
             if let Some(state) = &state {
                 self.caches.remember_by_id(generation, state);
             }
@@ -93,7 +104,7 @@ impl KeyDirectory for AuthLookup {
             let digest = wanted.clone();
             // OpaqueKeys compares digests in constant time and refuses keys derived from a
             // secret that has since been rotated.
-            let state = fetch(move || keys.user_for_digest(&digest)).await?;
+            let state = fetch(&self.queue, move || keys.user_for_digest(&digest)).await?;
             if let Some(state) = &state {
                 self.caches.remember_by_digest(generation, wanted, state);
             }

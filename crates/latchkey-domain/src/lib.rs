@@ -17,7 +17,7 @@ pub use lockout::{LockoutPolicy, LockoutStore, LoginAttempt, LoginFailures};
 pub use password::{PasswordError, PasswordHasher};
 pub use session::{CutoffReason, Session, SessionStore, TokenCutoff, VerifiedLogin, is_session_tag, session_tag};
 pub use store::{
-    BlacklistOutcome, ImportedKeyRecord, OpaqueKeyRecord, OpaqueKeyStore, OutstandingToken, RefreshTokenStore,
-    UserStore,
+    BlacklistOutcome, ImportedKeyRecord, OpaqueKeyRecord, OpaqueKeyStore, OutstandingToken, RefreshReadStore,
+    RefreshReads, RefreshTokenStore, UserStore,
 };
 pub use user::{NewUser, User, UserId};

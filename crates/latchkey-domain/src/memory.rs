@@ -5,8 +5,8 @@ use crate::error::StoreError;
 use crate::lockout::{LockoutPolicy, LockoutStore, LoginAttempt, LoginFailures};
 use crate::session::{CutoffReason, Session, SessionStore, TokenCutoff, VerifiedLogin};
 use crate::store::{
-    BlacklistOutcome, ImportedKeyRecord, OpaqueKeyRecord, OpaqueKeyStore, OutstandingToken, RefreshTokenStore,
-    UserStore,
+    BlacklistOutcome, ImportedKeyRecord, OpaqueKeyRecord, OpaqueKeyStore, OutstandingToken, RefreshReadStore,
+    RefreshReads, RefreshTokenStore, UserStore,
 };
 use crate::user::{NewUser, User, UserId};
 use chrono::NaiveDateTime;
@@ -211,6 +211,18 @@ impl OpaqueKeyStore for MemoryStore {
 
     fn delete_imported_key(&self, user_id: UserId) -> Result<bool, StoreError> {
         Ok(self.lock().imported_keys.remove(&user_id).is_some())
+    }
+}
+
+impl RefreshReadStore for MemoryStore {
+    fn refresh_reads(&self, jti: &str, user_id: Option<UserId>, tag: Option<&str>) -> Result<RefreshReads, StoreError> {
+        let state = self.lock();
+        let user = user_id.and_then(|id| state.users.get(&id.0)).cloned();
+        let session = match (&user, tag) {
+            (Some(user), Some(tag)) => state.sessions.get(tag).filter(|s| s.user_id == user.id).cloned(),
+            _ => None,
+        };
+        Ok(RefreshReads { blacklisted_at: state.blacklisted.get(jti).copied(), user, session })
     }
 }
 

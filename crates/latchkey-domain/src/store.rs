@@ -3,6 +3,7 @@
 //! blocking pool. All are object-safe so a deployment can hold them as `Arc<dyn …>`.
 
 use crate::error::StoreError;
+use crate::session::Session;
 use crate::user::{NewUser, User, UserId};
 use chrono::NaiveDateTime;
 
@@ -61,6 +62,26 @@ pub trait RefreshTokenStore: Send + Sync {
     ) -> Result<BlacklistOutcome, StoreError>;
     /// Deletes outstanding tokens (and their blacklist entries) that expired at or before `now`.
     fn flush_expired(&self, now: NaiveDateTime) -> Result<u64, StoreError>;
+}
+
+/// What a refresh reads before it decides: the token's blacklist entry, its user, and its
+/// session.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RefreshReads {
+    /// When the token was blacklisted; `None` when it is not.
+    pub blacklisted_at: Option<NaiveDateTime>,
+    pub user: Option<User>,
+    /// The session tagged so, when it belongs to that user.
+    pub session: Option<Session>,
+}
+
+/// The reads of a refresh in one round trip, for a store that holds tokens, users and
+/// sessions together. A refresh otherwise asks three stores one after another: on a database
+/// that is three queries where one would do, and three snapshots where one is right.
+pub trait RefreshReadStore: Send + Sync {
+    /// When `jti` was blacklisted, the user `user_id` (none when `None`), and the session
+    /// tagged `tag` (none when `None`) if it belongs to that user, read together.
+    fn refresh_reads(&self, jti: &str, user_id: Option<UserId>, tag: Option<&str>) -> Result<RefreshReads, StoreError>;
 }
 
 /// What is stored for a user's opaque key: never the key, only what derives and finds it.

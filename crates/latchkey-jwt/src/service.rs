@@ -10,8 +10,8 @@ use crate::settings::JwtSettings;
 use crate::tokens::JwtTokens;
 use chrono::{DateTime, TimeDelta, Utc};
 use latchkey_domain::{
-    BlacklistOutcome, OutstandingToken, RefreshTokenStore, Session, SessionStore, StoreError, User, UserId, UserStore,
-    VerifiedLogin, session_tag,
+    BlacklistOutcome, OutstandingToken, RefreshReadStore, RefreshReads, RefreshTokenStore, Session, SessionStore,
+    StoreError, User, UserId, UserStore, VerifiedLogin, session_tag,
 };
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,6 +33,7 @@ pub struct JwtService {
     tokens: Arc<JwtTokens>,
     store: Arc<dyn RefreshTokenStore>,
     sessions: Option<Sessions>,
+    reads: Option<Arc<dyn RefreshReadStore>>,
 }
 
 struct Sessions {
@@ -43,7 +44,16 @@ struct Sessions {
 impl JwtService {
     /// `tokens` is a [`JwtTokens`] or an `Arc` of one, to share it with a [`JwtScheme`](crate::JwtScheme).
     pub fn new(tokens: impl Into<Arc<JwtTokens>>, store: Arc<dyn RefreshTokenStore>) -> Self {
-        Self { tokens: tokens.into(), store, sessions: None }
+        Self { tokens: tokens.into(), store, sessions: None, reads: None }
+    }
+
+    /// A refresh reads the token's blacklist entry, its user and its session from `reads` in
+    /// one call instead of asking the token store, the user store and the session store in
+    /// turn: for a store that holds all three (one query instead of three). The `users` a
+    /// refresh is given is then not asked.
+    pub fn with_refresh_reads(mut self, reads: Arc<dyn RefreshReadStore>) -> Self {
+        self.reads = Some(reads);
+        self
     }
 
     /// Every login starts a session in `sessions`; a refresh token of an ended session, or one
@@ -128,14 +138,16 @@ impl JwtService {
         let now = Utc::now();
         let claims = self.tokens.codec().decode_at(token, now.into())?;
         let jti = claims.jti().ok_or(TokenError::NoId)?;
-        if let Some(blacklisted_at) = self.store.blacklisted_at(jti)? {
+        let user_id = claims.user_id().id();
+        let reads = self.refresh_reads(jti, user_id, users)?;
+        if let Some(blacklisted_at) = reads.blacklisted_at {
             self.detect_reuse(jti, blacklisted_at, now)?;
             return Err(TokenError::Blacklisted.into());
         }
         payload::verify_typed(&claims, TokenKind::Refresh)?;
-        let user_id = claims.user_id().id().ok_or(JwtError::NoActiveAccount)?;
-        let user = users.find_user_by_id(user_id)?.filter(|u| u.is_active).ok_or(JwtError::NoActiveAccount)?;
-        let session = self.live_session(&claims, &user)?;
+        user_id.ok_or(JwtError::NoActiveAccount)?;
+        let user = reads.user.filter(|u| u.is_active).ok_or(JwtError::NoActiveAccount)?;
+        let session = self.check_live(&claims, &user, reads.session)?;
         let settings = self.settings();
         let access = payload::access_from(&claims, now, now, settings.access_lifetime())?;
         let access = self.tokens.codec().encode(&access)?;
@@ -150,6 +162,33 @@ impl JwtService {
         Ok(Refreshed { access, refresh })
     }
 
+    /// What a refresh decides on: from [`with_refresh_reads`](Self::with_refresh_reads) in
+    /// one call, else from each store in turn, stopping at a blacklisted token. The session is
+    /// read only with [`with_sessions`](Self::with_sessions).
+    fn refresh_reads(
+        &self,
+        jti: &str,
+        user_id: Option<UserId>,
+        users: &dyn UserStore,
+    ) -> Result<RefreshReads, JwtError> {
+        let tag = self.sessions.as_ref().and(session_tag(jti));
+        if let Some(reads) = &self.reads {
+            return Ok(reads.refresh_reads(jti, user_id, tag)?);
+        }
+        let blacklisted_at = self.store.blacklisted_at(jti)?;
+        if blacklisted_at.is_some() {
+            return Ok(RefreshReads { blacklisted_at, ..RefreshReads::default() });
+        }
+        let user = user_id.map(|id| users.find_user_by_id(id)).transpose()?.flatten();
+        let session = match (&self.sessions, &user, tag) {
+            (Some(sessions), Some(user), Some(tag)) => {
+                sessions.store.find_session(tag)?.filter(|s| s.user_id == user.id)
+            }
+            _ => None,
+        };
+        Ok(RefreshReads { blacklisted_at: None, user, session })
+    }
+
     /// When a refresh token issued at `from` expires: where a session's expiry moves to.
     fn refresh_expiry(&self, from: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
         TimeDelta::from_std(self.settings().refresh_lifetime())
@@ -158,14 +197,23 @@ impl JwtService {
             .unwrap_or(chrono::NaiveDateTime::MAX)
     }
 
-    /// The session of a refresh token that checked out, refusing the token when the session
-    /// ended or the user's cutoff came after the token. `None` for tokens of no session.
+    /// The session of a token that checked out, read from the session store, refusing the
+    /// token as [`check_live`](Self::check_live) does.
     fn live_session(&self, claims: &Claims, user: &User) -> Result<Option<Session>, JwtError> {
         let Some(sessions) = &self.sessions else { return Ok(None) };
         let session = match claims.jti().and_then(session_tag) {
             Some(tag) => sessions.store.find_session(tag)?.filter(|s| s.user_id == user.id),
             None => None,
         };
+        self.check_live(claims, user, session)
+    }
+
+    /// Refuses a token whose session (the user's, read already) ended, or whose user's cutoff
+    /// came after it; without [`with_sessions`](Self::with_sessions) nothing is refused.
+    fn check_live(&self, claims: &Claims, user: &User, session: Option<Session>) -> Result<Option<Session>, JwtError> {
+        if self.sessions.is_none() {
+            return Ok(None);
+        }
         if session.as_ref().is_some_and(|s| s.revoked_at.is_some()) {
             return Err(TokenError::Blacklisted.into());
         }
@@ -200,6 +248,8 @@ impl JwtService {
         if let Some(tag) = session_tag(jti)
             && sessions.store.revoke_session(tag, now)?
         {
+            // The `metrics` facade records nothing unless the application installed a recorder.
+            metrics::counter!("latchkey_refresh_reuse_detected_total").increment(1);
             log::warn!("a rotated-out refresh token was used again: its session was ended");
         }
         Ok(())

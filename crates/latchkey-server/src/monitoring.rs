@@ -9,9 +9,12 @@
 //!   `revoked` or `unavailable`: [`record_request`], from what the auth middleware decided;
 //! - `latchkey_logins_total{outcome}` (`ok`, `failed`, `locked`), `latchkey_lockouts_total`,
 //!   `latchkey_throttled_requests_total`: where logins, locks and throttles happen;
-//! - `latchkey_refreshes_total{outcome}`: the refresh views;
+//! - `latchkey_refreshes_total{outcome}`: the refresh views; `latchkey_refresh_reuse_detected_total`:
+//!   `latchkey_jwt`, when a reused refresh token ends its session;
 //! - `latchkey_hashing_queue_depth`, `latchkey_hashing_wait_seconds`: the hashing pool;
 //! - `latchkey_db_pool_connections{state}` (`in_use`, `idle`), read at each scrape;
+//!   `latchkey_db_queue_wait_seconds`, `latchkey_db_queue_timeouts_total`: `latchkey_actix`'s
+//!   `StoreQueue`, the wait for a connection slot;
 //! - `latchkey_auth_cache_lookups_total{cache,result}`: `latchkey_actix`'s caches (hit ratio).
 
 use crate::routes::RouteTemplate;

@@ -3,9 +3,8 @@
 use crate::hashing::HashingPool;
 use crate::lockout::{Gate, LoginLockout};
 use crate::products::Products;
-use actix_web::web;
-use latchkey_actix::ApiError;
 use latchkey_actix::throttle::Throttles;
+use latchkey_actix::{ApiError, StoreQueue};
 use latchkey_domain::{Accounts, SessionStore, User, UserStore, error_chain};
 use latchkey_drf::throttling::Throttled;
 use latchkey_jwt::JwtService;
@@ -28,6 +27,8 @@ pub(crate) struct Services {
     /// DRF's rate throttles, applied by each view's `routes::throttling` middleware.
     pub throttles: Arc<Throttles>,
     pub lockout: Arc<LoginLockout>,
+    /// Every store call waits its turn here, as many at once as the pool has connections.
+    pub store_queue: StoreQueue,
 }
 
 /// A password check the lockout counted; [`Services::login_checked`] settles it.
@@ -73,7 +74,7 @@ impl Services {
         }
         let lockout = Arc::clone(&self.lockout);
         let username = username.to_owned();
-        match web::block(move || lockout.attempt(&username)).await?? {
+        match self.blocking(move || lockout.attempt(&username)).await?? {
             Gate::Locked(wait) => Err(ApiError::Throttled(Throttled::new(Some(wait.as_secs_f64())))),
             Gate::Open { subject } => Ok(LoginAttempt { subject }),
         }
@@ -83,7 +84,7 @@ impl Services {
     pub(crate) async fn login_checked(&self, attempt: LoginAttempt, ok: bool) -> Result<(), ApiError> {
         let Some(subject) = attempt.subject.filter(|_| ok) else { return Ok(()) };
         let lockout = Arc::clone(&self.lockout);
-        if let Err(err) = web::block(move || lockout.succeeded(&subject)).await? {
+        if let Err(err) = self.blocking(move || lockout.succeeded(&subject)).await? {
             // The login itself worked; the count left behind ends with the next success.
             log::warn!("could not clear the failed logins of a name: {}", error_chain(&err));
         }
@@ -97,13 +98,13 @@ impl Services {
             return Ok(());
         }
         let lockout = Arc::clone(&self.lockout);
-        web::block(move || lockout.unlock(&username)).await??;
+        self.blocking(move || lockout.unlock(&username)).await??;
         Ok(())
     }
 
     async fn check_password(&self, username: String, password: String) -> Result<Option<User>, ApiError> {
         let users = Arc::clone(self.users());
-        let found = web::block(move || users.find_user_by_username(&username)).await??;
+        let found = self.blocking(move || users.find_user_by_username(&username)).await??;
         let hasher = Arc::clone(self.accounts.hasher());
         let checked = self
             .hashing
@@ -136,7 +137,7 @@ impl Services {
     async fn replace_hash(&self, user: &User, new_hash: String) -> bool {
         let users = Arc::clone(self.users());
         let (id, old) = (user.id, user.password_hash.clone());
-        match web::block(move || users.replace_password_hash(id, &old, &new_hash)).await {
+        match self.store_queue.run(move || users.replace_password_hash(id, &old, &new_hash)).await {
             Ok(Ok(true)) => {
                 log::info!("re-hashed the password of user {id} with the preferred hasher");
                 true
@@ -154,12 +155,13 @@ impl Services {
         }
     }
 
-    /// Runs blocking work (storage) off the async workers.
+    /// Runs blocking work (storage) off the async workers, in turn ([`StoreQueue`]); a queue
+    /// that stays full past the pool's checkout timeout is a 503, as the pool's own timeout is.
     pub async fn blocking<R, F>(&self, work: F) -> Result<R, ApiError>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        Ok(web::block(work).await?)
+        self.store_queue.run(work).await.map_err(|err| latchkey_domain::StoreError::from(err).into())
     }
 }

@@ -15,7 +15,7 @@ use actix_web::middleware::{Condition, DefaultHeaders, Next, from_fn};
 use actix_web::{App, HttpServer, web};
 use futures_util::FutureExt;
 use latchkey_actix::throttle::Throttles;
-use latchkey_actix::{ApiError, AuthCaches, AuthLookup, BodyLimit, BodyTimeout, InvalidatingStore};
+use latchkey_actix::{ApiError, AuthCaches, AuthLookup, BodyLimit, BodyTimeout, InvalidatingStore, StoreQueue};
 use latchkey_domain::{Accounts, BoxError, OpaqueKeyStore, PasswordHasher, SessionStore, UserStore};
 use latchkey_engine::{SchemeChain, SchemeRegistry};
 use latchkey_jwt::{JwtScheme, JwtService, JwtSettings, JwtTokens};
@@ -241,13 +241,22 @@ fn services(
     let opaque = opaque_keys(store.clone(), &keys.opaque_secret)?;
     let lockout = Arc::new(login_lockout(settings, &database, &keys)?);
     let accounts = accounts(store.clone(), hasher, Arc::clone(&opaque));
-    let lookup = Arc::new(AuthLookup::new(store.clone(), Arc::clone(&opaque), caches).with_sessions(store.clone()));
+    // One queue in front of the pool for every store call a request makes, so they are
+    // served in the order they came (see `StoreQueue`).
+    let store_queue = StoreQueue::new(settings.db_pool_size as usize, settings.db_connect_timeout);
+    let lookup = Arc::new(
+        AuthLookup::new(store.clone(), Arc::clone(&opaque), caches)
+            .with_sessions(store.clone())
+            .with_queue(store_queue.clone()),
+    );
     // One verifier: the scheme checks access tokens with it, statelessly; the service adds
     // the refresh-token store for what needs it.
     let tokens = Arc::new(JwtTokens::new(keys.jwt));
     let jwt = Arc::new(
         JwtService::new(Arc::clone(&tokens), store.clone())
-            .with_sessions(store.clone(), settings.refresh_reuse_interval),
+            .with_sessions(store.clone(), settings.refresh_reuse_interval)
+            // Reads only: nothing for the caches to forget.
+            .with_refresh_reads(Arc::new(database.clone())),
     );
     let registry = SchemeRegistry::new()
         .register(Arc::new(JwtScheme::new(tokens, lookup.clone()).with_sessions(lookup.clone())))
@@ -268,6 +277,7 @@ fn services(
         num_proxies: settings.num_proxies,
         throttles: Arc::new(throttles(settings)),
         lockout,
+        store_queue,
     };
     Ok((services, chain, listener))
 }

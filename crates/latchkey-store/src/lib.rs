@@ -23,6 +23,7 @@ mod keys;
 mod lockout;
 pub mod migrations;
 pub mod notify;
+mod refresh_reads;
 mod schedule;
 pub mod schema;
 mod sessions;

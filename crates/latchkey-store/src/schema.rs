@@ -107,5 +107,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     opaque_keys,
     imported_keys,
     outstanding_tokens,
-    blacklisted_tokens
+    blacklisted_tokens,
+    sessions
 );

@@ -12,7 +12,7 @@ use latchkey_domain::{CutoffReason, Session, SessionStore, StoreError, TokenCuto
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = sessions, treat_none_as_default_value = false)]
-struct SessionRow {
+pub(crate) struct SessionRow {
     tag: String,
     user_id: i64,
     created_at: NaiveDateTime,

@@ -78,7 +78,7 @@ fn insert_blacklisted(conn: &mut AnyConnection, token_id: i64) -> Result<(), TxE
         .map_err(|err| if is_unique_violation(&err) { TxError::AlreadyBlacklisted } else { TxError::Db(err) })
 }
 
-fn blacklisted_at(conn: &mut AnyConnection, jti: &str) -> QueryResult<Option<NaiveDateTime>> {
+pub(crate) fn blacklisted_at(conn: &mut AnyConnection, jti: &str) -> QueryResult<Option<NaiveDateTime>> {
     blacklisted_tokens::table
         .inner_join(outstanding_tokens::table)
         .filter(outstanding_tokens::jti.eq(jti))
