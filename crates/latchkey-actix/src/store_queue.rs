@@ -106,6 +106,22 @@ mod tests {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
+    type Holder = actix_web::rt::task::JoinHandle<Result<Option<()>, QueueError>>;
+
+    /// Takes every slot of `queue` (built with one) with a call that runs until `release` is
+    /// sent, and returns once it holds them.
+    async fn hold_every_slot(queue: &StoreQueue) -> (std::sync::mpsc::Sender<()>, Holder) {
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let holder = actix_web::rt::spawn({
+            let queue = queue.clone();
+            async move { queue.run(move || hold.recv().ok()).await }
+        });
+        while queue.permits.available_permits() > 0 {
+            actix_web::rt::task::yield_now().await;
+        }
+        (release, holder)
+    }
+
     #[actix_web::test]
     async fn runs_at_most_its_slots_at_once() {
         let queue = StoreQueue::new(3, Duration::from_secs(10));
@@ -132,14 +148,7 @@ mod tests {
         let queue = StoreQueue::new(1, Duration::from_secs(10));
         let order = Arc::new(Mutex::new(Vec::new()));
         // The first call holds the only slot while the others queue up behind it, in order.
-        let (release, hold) = std::sync::mpsc::channel::<()>();
-        let first = actix_web::rt::spawn({
-            let queue = queue.clone();
-            async move { queue.run(move || hold.recv().ok()).await }
-        });
-        while queue.permits.available_permits() > 0 {
-            actix_web::rt::task::yield_now().await;
-        }
+        let (release, first) = hold_every_slot(&queue).await;
         let mut waiting = Vec::new();
         for n in 0..8 {
             let order = Arc::clone(&order);
@@ -161,14 +170,7 @@ mod tests {
     #[actix_web::test]
     async fn a_saturated_queue_is_unavailable() {
         let queue = StoreQueue::new(1, Duration::from_millis(50));
-        let (release, hold) = std::sync::mpsc::channel::<()>();
-        let holder = actix_web::rt::spawn({
-            let queue = queue.clone();
-            async move { queue.run(move || hold.recv().ok()).await }
-        });
-        while queue.permits.available_permits() > 0 {
-            actix_web::rt::task::yield_now().await;
-        }
+        let (release, holder) = hold_every_slot(&queue).await;
         let Err(refused) = queue.run(|| ()).await else { panic!("a full queue ran the call") };
         assert!(matches!(refused, QueueError::Saturated(_)));
         assert!(matches!(StoreError::from(refused), StoreError::Unavailable(_)));

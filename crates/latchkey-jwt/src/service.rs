@@ -145,7 +145,7 @@ impl JwtService {
             return Err(TokenError::Blacklisted.into());
         }
         payload::verify_typed(&claims, TokenKind::Refresh)?;
-        user_id.ok_or(JwtError::NoActiveAccount)?;
+        // No `user_id` claim reads no user: the same refusal.
         let user = reads.user.filter(|u| u.is_active).ok_or(JwtError::NoActiveAccount)?;
         let session = self.check_live(&claims, &user, reads.session)?;
         let settings = self.settings();
@@ -180,11 +180,9 @@ impl JwtService {
             return Ok(RefreshReads { blacklisted_at, ..RefreshReads::default() });
         }
         let user = user_id.map(|id| users.find_user_by_id(id)).transpose()?.flatten();
-        let session = match (&self.sessions, &user, tag) {
-            (Some(sessions), Some(user), Some(tag)) => {
-                sessions.store.find_session(tag)?.filter(|s| s.user_id == user.id)
-            }
-            _ => None,
+        let session = match &user {
+            Some(user) => self.own_session(tag, user)?,
+            None => None,
         };
         Ok(RefreshReads { blacklisted_at: None, user, session })
     }
@@ -200,12 +198,17 @@ impl JwtService {
     /// The session of a token that checked out, read from the session store, refusing the
     /// token as [`check_live`](Self::check_live) does.
     fn live_session(&self, claims: &Claims, user: &User) -> Result<Option<Session>, JwtError> {
-        let Some(sessions) = &self.sessions else { return Ok(None) };
-        let session = match claims.jti().and_then(session_tag) {
-            Some(tag) => sessions.store.find_session(tag)?.filter(|s| s.user_id == user.id),
-            None => None,
-        };
+        let session = self.own_session(claims.jti().and_then(session_tag), user)?;
         self.check_live(claims, user, session)
+    }
+
+    /// The session tagged `tag` from the session store, when it is `user`'s; none without
+    /// [`with_sessions`](Self::with_sessions) or a tag.
+    fn own_session(&self, tag: Option<&str>, user: &User) -> Result<Option<Session>, JwtError> {
+        match (&self.sessions, tag) {
+            (Some(sessions), Some(tag)) => Ok(sessions.store.find_session(tag)?.filter(|s| s.user_id == user.id)),
+            _ => Ok(None),
+        }
     }
 
     /// Refuses a token whose session (the user's, read already) ended, or whose user's cutoff
